@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 
 _MANGLED = re.compile(r"^\d(?:[.,]\d+)?[eE]\+?\d+$")
+# Public so vectorised checks (pandas str.fullmatch) use the very same pattern as looks_mangled().
+MANGLED_PATTERN = _MANGLED.pattern
 _SEPARATORS = re.compile(r"[\s.\-']")
 
 

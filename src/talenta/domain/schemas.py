@@ -111,3 +111,34 @@ def silver_schema(entity: str) -> pa.Schema:
 def empty_table(entity: str, *, silver: bool = False) -> pa.Table:
     """An empty table with the entity's (silver) schema."""
     return (silver_schema(entity) if silver else SCHEMAS[entity]).empty_table()
+
+
+# Validation outputs (issue #5): the quarantine and dq lake zones, and the warning flags on silver rows.
+QUARANTINE = pa.schema([
+    pa.field("run_id", pa.string()),
+    pa.field("source_id", pa.string(), nullable=False),
+    pa.field("entity", pa.string(), nullable=False),
+    pa.field("source_row_ref", pa.string(), nullable=False),
+    pa.field("nip", pa.string()),                       # as received, never cleaned
+    pa.field("failed_checks", pa.list_(pa.string())),   # every rule the row failed (critical and warning)
+    pa.field("reasons", pa.list_(pa.string())),         # one sentence per failure: field, value, what to do
+    pa.field("record", pa.string()),                    # JSON of the row as received (raw unparsed values)
+])
+
+DQ_CHECK = pa.schema([
+    pa.field("run_id", pa.string()),
+    pa.field("source_id", pa.string(), nullable=False),
+    pa.field("entity", pa.string(), nullable=False),
+    pa.field("logical_date", pa.string()),
+    pa.field("rule", pa.string(), nullable=False),
+    pa.field("severity", pa.string()),                  # 'critical' | 'warning'
+    pa.field("rows_checked", pa.int64()),
+    pa.field("rows_failed", pa.int64()),
+    pa.field("passed", pa.bool_()),
+    pa.field("example_refs", pa.list_(pa.string())),    # up to 5 source_row_refs
+])
+
+
+def silver_validated_schema(entity: str) -> pa.Schema:
+    """Silver schema plus ``dq_warnings`` (names of the warning rules each accepted row failed)."""
+    return silver_schema(entity).append(pa.field("dq_warnings", pa.list_(pa.string())))
