@@ -8,7 +8,13 @@ shortlists plus one globally optimal primary proposal per vacancy) and audits fa
 Runs when warehouse_merge publishes a new state (asset `talenta_warehouse`) and every night at
 03:30 Asia/Jakarta as a fallback, plus manual runs (params `rule_version`, `scored_on`).
 Outputs: `talent_score`, `mobility_candidate`, `mobility_recommendation`, `fairness_audit`,
-`agency_readiness`, `scoring_run` in the warehouse; the fairness report in the reports folder.
+`agency_readiness`, `scoring_run` in the warehouse; the fairness report (Markdown) and the talent report
+(static HTML: 9-box per region and agency, pools, mobility flows between provinces, fairness, readiness)
+in the reports folder (`reports/scoring/`, `reports/talent/`).
+
+DuckDB allows one writing process: the `score` task runs in the Airflow pool `talenta_warehouse`
+(1 slot, shared with warehouse_merge), so scoring never reads or writes the warehouse file while a merge
+publishes, and vice versa.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from talenta.dagkit import DEFAULT_ARGS, JAKARTA, START_DATE, Tag, warehouse_ass
     doc_md=__doc__,
 )
 def talent_scoring():
-    @task
+    @task(pool="talenta_warehouse")
     def score(params: dict | None = None, ds: str | None = None, run_id: str | None = None) -> dict:
         """Run the nightly scoring for this DAG run; return the run summary (counts, totals, no data)."""
         import re

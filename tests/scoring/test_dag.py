@@ -18,3 +18,11 @@ def test_dag_imports_and_schedules_on_the_warehouse_asset():
     assert {"scoring", "mobility"} <= set(dag.tags)
     assert dag.default_args["retries"] >= 2
     assert [t.task_id for t in dag.tasks] == ["score"]
+
+
+def test_score_task_holds_the_single_warehouse_writer_slot():
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(DAG_FILE)).dags["talent_scoring"]
+    assert dag.get_task("score").pool == "talenta_warehouse"
+    assert "talenta_warehouse" in dag.doc_md

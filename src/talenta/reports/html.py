@@ -106,3 +106,24 @@ def page(title: str, subtitle: str, body: str, *, nav: str = "") -> str:
 def pct(part: float, whole: float) -> str:
     """A share as a percentage string (— when the whole is zero)."""
     return "—" if not whole else f"{part / whole:.1%}"
+
+
+def bars_svg(items: Sequence[tuple[str, float]], *, label: str, width: int = 640, bar: int = 18) -> str:
+    """A horizontal bar chart (label, value) as inline SVG; every label escaped, values shown as numbers."""
+    if not items:
+        return f"<p>{bi('Tidak ada data.', 'No data.')}</p>"
+    text_w, pad = 260, 6
+    top = max(max(v for _, v in items), 1e-9)
+    height = len(items) * (bar + pad) + pad
+    rows = []
+    for i, (name, value) in enumerate(items):
+        y = pad + i * (bar + pad)
+        w = (width - text_w - 60) * (value / top)
+        rows.append(
+            f'<text x="4" y="{y + bar - 5}" font-size="11">{e(name)}</text>'
+            f'<rect x="{text_w}" y="{y}" width="{w:.1f}" height="{bar}" fill="#2b6cb0"><title>{e(name)}: '
+            f'{e(f"{value:,.0f}")}</title></rect>'
+            f'<text x="{text_w + w + 4:.1f}" y="{y + bar - 5}" font-size="11">{e(f"{value:,.0f}")}</text>'
+        )
+    return (f'<svg role="img" aria-label="{e(label)}" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">{"".join(rows)}</svg>')

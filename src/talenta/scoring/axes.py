@@ -6,6 +6,9 @@ person's outcome is ``insufficient_data`` (never a low score), with the reason n
 
 Only job-related inputs are read: predikat, assessment, education, jabatan history and discipline.
 Gender, religion, birth place and marital status are never looked at (tests hold this).
+
+Everything works on positions in the employee table (:mod:`talenta.scoring.encode`), so a national run
+never hashes NIP strings per row.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from talenta.scoring.encode import NipIndex, codes, map_codes
 from talenta.scoring.rules import Rules
 
 _DISCIPLINE_RANK = {"R": 1, "S": 2, "B": 3}
@@ -39,55 +43,80 @@ def combine(components: pd.DataFrame, spec: dict[str, dict]) -> tuple[pd.Series,
     Returns ``(score, missing)``: ``score`` is NaN and ``missing`` names the component(s) when any
     required component is NaN.
     """
-    num = pd.Series(0.0, index=components.index)
-    den = pd.Series(0.0, index=components.index)
-    missing = pd.Series("", index=components.index, dtype=object)
+    n = len(components)
+    num, den = np.zeros(n), np.zeros(n)
+    miss = np.zeros(n, dtype="int64")
+    required: list[str] = []
     for name, comp in spec.items():
-        values = components[name] if name in components else pd.Series(np.nan, index=components.index)
-        present = values.notna()
+        values = (components[name].to_numpy(dtype="float64", na_value=np.nan) if name in components
+                  else np.full(n, np.nan))
+        present = ~np.isnan(values)
         weight = float(comp["weight"])
-        num += values.fillna(0.0) * weight
+        num += np.where(present, values, 0.0) * weight
         den += present * weight
         if comp.get("required"):
-            missing = missing.where(present, missing + f"{name};")
-    score = (num / den.replace(0.0, np.nan)).round(4)
-    missing = missing.str.rstrip(";").replace("", None)
-    return score.where(missing.isna()), missing
+            # One bit per required component: the reason texts are built per distinct mask, not per row.
+            miss |= np.where(present, 0, 1 << len(required))
+            required.append(name)
+    score = np.round(np.divide(num, den, out=np.full(n, np.nan), where=den > 0), 4)
+    uniq = np.unique(miss)
+    texts = np.array([";".join(r for i, r in enumerate(required) if m & (1 << i)) or None for m in uniq], dtype=object)
+    missing = texts[np.searchsorted(uniq, miss)] if n else np.array([], dtype=object)
+    return (pd.Series(np.where(miss == 0, score, np.nan), index=components.index),
+            pd.Series(missing, index=components.index, dtype=object))
 
 
-def kinerja_components(nips: pd.Index, performance: pd.DataFrame, rules: Rules, scored_on: object) -> pd.DataFrame:
+def kinerja_components(nips: pd.Index, performance: pd.DataFrame, rules: Rules, scored_on: object, *,
+                       index: NipIndex | None = None) -> pd.DataFrame:
     """Kinerja components per NIP: ``utama`` from the SKP predikat of the window, plus rating count.
 
     The window is the last ``window_years`` completed years before ``scored_on`` (the SKP of year Y is
     final early in Y+1); the most recent year weighs ``year_weights[0]``. Several ratings for the same
-    year (two sources) are averaged.
+    year (two sources) are averaged. ``index`` is a prebuilt :class:`NipIndex` of ``nips``.
     """
     cfg = rules["kinerja"]
-    last = as_timestamp(scored_on).year - 1
-    year_weight = {last - i: float(w) for i, w in enumerate(cfg["year_weights"])}
-    perf = performance.loc[performance["nip"].isin(nips), ["nip", "year", "predikat"]]
-    perf = perf.assign(year=pd.to_numeric(perf["year"], errors="coerce"))
-    perf = perf[perf["year"].isin(list(year_weight))]
-    perf = perf.assign(points=perf["predikat"].map(cfg["predikat_points"]).astype(float)).dropna(subset=["points"])
-    per_year = perf.groupby(["nip", "year"], sort=False)["points"].mean().reset_index()
-    per_year["w"] = per_year["year"].map(year_weight)
-    per_year["wp"] = per_year["w"] * per_year["points"]
-    agg = per_year.groupby("nip", sort=False).agg(wp=("wp", "sum"), w=("w", "sum"), n=("points", "size"))
-    out = pd.DataFrame(index=nips)
-    out["n_ratings"] = agg["n"].reindex(nips).fillna(0).astype("int64")
-    utama = (agg["wp"] / agg["w"]).reindex(nips)
-    out["utama"] = utama.where(out["n_ratings"] >= int(cfg["min_ratings"]))
-    return out
+    weights = np.array([float(w) for w in cfg["year_weights"]])
+    years = as_timestamp(scored_on).year - 1 - np.arange(weights.size)
+    ix = index if index is not None else NipIndex(nips)
+    n, n_years = len(nips), weights.size
+    year = pd.to_numeric(performance["year"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    slot = np.full(len(performance), -1, dtype="int64")
+    for j, y in enumerate(years):
+        slot[year == y] = j
+    points = map_codes(performance["predikat"], {k: float(v) for k, v in cfg["predikat_points"].items()})
+    pos = ix.positions(performance["nip"])
+    ok = (pos >= 0) & (slot >= 0) & ~np.isnan(points)
+    key = pos[ok] * n_years + slot[ok]
+    total = np.bincount(key, weights=points[ok], minlength=n * n_years).astype("float64").reshape(n, n_years)
+    count = np.bincount(key, minlength=n * n_years).reshape(n, n_years)
+    has = count > 0
+    mean = np.divide(total, count, out=np.zeros_like(total), where=has)
+    wsum = (has * weights).sum(axis=1)
+    n_ratings = has.sum(axis=1).astype("int64")
+    utama = np.divide((mean * weights).sum(axis=1), wsum, out=np.full(n, np.nan), where=wsum > 0)
+    utama = np.where(n_ratings >= int(cfg["min_ratings"]), utama, np.nan)
+    return pd.DataFrame({"n_ratings": n_ratings, "utama": utama}, index=nips)
 
 
-def latest_assessment(assessment: pd.DataFrame, rules: Rules, scored_on: object) -> pd.DataFrame:
-    """The latest assessment per NIP not older than ``assessment_max_age_years`` and not in the future."""
+def latest_assessment_rows(assessment: pd.DataFrame, positions: np.ndarray, rules: Rules,
+                           scored_on: object) -> tuple[np.ndarray, np.ndarray]:
+    """Row numbers of each person's latest assessment not older than ``assessment_max_age_years`` and not
+    in the future, and the person positions they belong to (``positions``: person of each row, -1 unknown).
+
+    Ties on the date are broken by method, then by the later row.
+    """
     on = as_timestamp(scored_on)
     oldest = on - pd.DateOffset(years=int(rules["potensial"]["assessment_max_age_years"]))
-    a = assessment.assign(assessed_on=to_datetime(assessment["assessed_on"]))
-    a = a[(a["assessed_on"] <= on) & (a["assessed_on"] > oldest)]
-    a = a.sort_values(["nip", "assessed_on", "method"], kind="stable")
-    return a.drop_duplicates("nip", keep="last").set_index("nip")
+    dates = to_datetime(assessment["assessed_on"]).to_numpy(dtype="datetime64[ns]")
+    ok = (positions >= 0) & (dates <= on.to_datetime64()) & (dates > oldest.to_datetime64())
+    rows = np.flatnonzero(ok)
+    m_idx, m_uniq = codes(assessment["method"])
+    rank = np.append(np.argsort(np.argsort(m_uniq.astype(str), kind="stable")), len(m_uniq))
+    order = np.lexsort((rank[m_idx[rows]], dates[rows].view("int64"), positions[rows]))
+    rows, pos = rows[order], positions[rows][order]
+    last = np.ones(rows.size, dtype=bool)
+    last[:-1] = pos[1:] != pos[:-1]
+    return rows[last], pos[last]
 
 
 def discipline_summary(discipline: pd.DataFrame, scored_on: object, window_years: int) -> pd.DataFrame:
@@ -107,56 +136,77 @@ def discipline_summary(discipline: pd.DataFrame, scored_on: object, window_years
     return out
 
 
+def _scatter(nips: pd.Index, index: NipIndex | None, small: pd.Series, fill: object, dtype: str) -> pd.Series:
+    """Values of a small NIP-indexed series spread over ``nips`` (``fill`` elsewhere), without reindexing."""
+    ix = index if index is not None else NipIndex(nips)
+    pos = ix.positions(small.index.to_series())
+    out = np.full(len(nips), fill, dtype=dtype)
+    keep = pos >= 0
+    out[pos[keep]] = small.to_numpy(dtype=dtype)[keep]
+    return pd.Series(out, index=nips)
+
+
 def excluded_by_discipline(
-    nips: pd.Index, discipline: pd.DataFrame, scored_on: object, levels: list[str], window_years: int
+    nips: pd.Index, discipline: pd.DataFrame, scored_on: object, levels: list[str], window_years: int, *,
+    index: NipIndex | None = None,
 ) -> pd.Series:
     """True for a NIP with a penalty of one of ``levels`` in the window, or a penalty being served."""
-    summary = discipline_summary(discipline, scored_on, window_years).reindex(nips)
+    summary = discipline_summary(discipline, scored_on, window_years)
     hit = summary["worst_level"].isin(levels) | summary["serving"].fillna(False).astype(bool)
-    return hit.astype(bool)
+    return _scatter(nips, index, hit.astype(bool), False, "bool")
 
 
-def integrity_points(nips: pd.Index, discipline: pd.DataFrame, rules: Rules, scored_on: object) -> pd.Series:
+def integrity_points(nips: pd.Index, discipline: pd.DataFrame, rules: Rules, scored_on: object, *,
+                     index: NipIndex | None = None) -> pd.Series:
     """Integritas points per NIP: no record 100, else by the worst level in the window; 0 while serving."""
     pts = rules["integritas"]["points"]
-    summary = discipline_summary(discipline, scored_on, int(rules["integritas"]["window_years"])).reindex(nips)
+    summary = discipline_summary(discipline, scored_on, int(rules["integritas"]["window_years"]))
     points = summary["worst_level"].map({k: float(v) for k, v in pts.items()}).fillna(float(pts["none"]))
-    return points.where(~summary["serving"].fillna(False).astype(bool), float(pts["serving"])).astype(float)
+    points = points.where(~summary["serving"].fillna(False).astype(bool), float(pts["serving"])).astype(float)
+    return _scatter(nips, index, points, float(pts["none"]), "float64")
 
 
 def experience_points(tmt_jabatan: pd.Series, rules: Rules, scored_on: object) -> pd.Series:
     """Points for years in the current jabatan (thresholds in the rule file); NaN when unknown."""
-    years = (as_timestamp(scored_on) - to_datetime(tmt_jabatan)).dt.days / 365.25
-    out = pd.Series(np.nan, index=tmt_jabatan.index)
+    years = ((as_timestamp(scored_on) - to_datetime(tmt_jabatan)).dt.days / 365.25).to_numpy(
+        dtype="float64", na_value=np.nan)
+    out = np.full(years.size, np.nan)
     # Thresholds are applied from the lowest up so the highest matching one wins.
     for step in sorted(rules["potensial"]["experience_points"], key=lambda s: s["min_years"]):
-        out = out.mask(years >= float(step["min_years"]), float(step["points"]))
-    return out
+        out[years >= float(step["min_years"])] = float(step["points"])
+    return pd.Series(out, index=tmt_jabatan.index)
 
 
-def field_fit_points(jabatan_name: pd.Series, major: pd.Series, rules: Rules) -> pd.Series:
-    """Kesesuaian bidang: match/mismatch points when a rule covers the jabatan, NaN when none does.
+def field_fit_table(jabatan_names: np.ndarray, majors: np.ndarray, rules: Rules) -> np.ndarray:
+    """Kesesuaian bidang points for every (distinct jabatan name, distinct major) pair.
 
-    The first rule whose jabatan pattern matches decides. Patterns run on the distinct names only
-    (a few thousand), not on millions of rows.
+    Shape ``(len(jabatan_names) + 1, len(majors) + 1)``: the extra last row/column stand for a null
+    name/major, so dictionary codes (-1 = null) index it directly. Match/mismatch points when a rule
+    covers the jabatan (the first matching rule decides), NaN when none does or the major is unknown.
     """
     cfg = rules["potensial"]["field_fit"]
-    jab_codes, jab_uniques = pd.factorize(jabatan_name.fillna("").astype(str))
-    maj_codes, maj_uniques = pd.factorize(major.fillna("").astype(str))
-    jab_u, maj_u = pd.Series(jab_uniques, dtype=object), pd.Series(maj_uniques, dtype=object)
+    jab_u = pd.Series(np.append(np.asarray(jabatan_names, dtype=object), ""), dtype=object)
+    maj_u = pd.Series(np.append(np.asarray(majors, dtype=object), ""), dtype=object)
     rule_of_jab = np.full(len(jab_u), -1, dtype="int64")
     fits = np.zeros((len(cfg["rules"]), len(maj_u)), dtype=bool)
     for i, rule in reversed(list(enumerate(cfg["rules"]))):
         covered = jab_u.str.contains(rule["jabatan"], flags=re.IGNORECASE, regex=True).to_numpy(dtype=bool)
         rule_of_jab[covered] = i
         fits[i] = maj_u.str.contains(rule["major"], flags=re.IGNORECASE, regex=True).to_numpy(dtype=bool)
-    rule_idx = rule_of_jab[jab_codes] if len(jab_codes) else np.array([], dtype="int64")
-    has_rule = (rule_idx >= 0) & major.notna().to_numpy()
-    fit = np.zeros(len(rule_idx), dtype=bool)
-    if len(fits) and has_rule.any():
-        fit[has_rule] = fits[rule_idx[has_rule], maj_codes[has_rule]]
-    values = np.where(fit, float(cfg["match_points"]), float(cfg["mismatch_points"]))
-    return pd.Series(np.where(has_rule, values, np.nan), index=jabatan_name.index)
+    table = np.full((len(jab_u), len(maj_u)), np.nan)
+    has = rule_of_jab >= 0
+    if has.any():
+        table[has] = np.where(fits[rule_of_jab[has]], float(cfg["match_points"]), float(cfg["mismatch_points"]))
+    table[:, -1] = np.nan
+    return table
+
+
+def field_fit_points(jabatan_name: pd.Series, major: pd.Series, rules: Rules) -> pd.Series:
+    """Kesesuaian bidang per row (see :func:`field_fit_table`); patterns run on the distinct values only."""
+    jab_codes, jab_uniques = codes(jabatan_name)
+    maj_codes, maj_uniques = codes(major)
+    table = field_fit_table(jab_uniques, maj_uniques, rules)
+    return pd.Series(table[jab_codes, maj_codes], index=jabatan_name.index)
 
 
 def potkom(assess: pd.DataFrame) -> pd.DataFrame:
@@ -170,16 +220,25 @@ def potkom(assess: pd.DataFrame) -> pd.DataFrame:
 
 
 def potensial_components(
-    employees: pd.DataFrame, assessment: pd.DataFrame, discipline: pd.DataFrame, rules: Rules, scored_on: object
+    employees: pd.DataFrame, assessment: pd.DataFrame, discipline: pd.DataFrame, rules: Rules, scored_on: object,
+    *, index: NipIndex | None = None,
 ) -> pd.DataFrame:
     """Potensial components per NIP (index): assessment, experience, education, field fit, integritas."""
-    emp = employees.set_index("nip")
-    out = potkom(latest_assessment(assessment, rules, scored_on)).reindex(emp.index)
-    out["pengalaman_jabatan"] = experience_points(emp["tmt_jabatan"], rules, scored_on)
+    nips = pd.Index(employees["nip"], name="nip")
+    ix = index if index is not None else NipIndex(employees["nip"])
+    rows, pos = latest_assessment_rows(assessment, ix.positions(assessment["nip"]), rules, scored_on)
+    pk = potkom(assessment.iloc[rows])
+    out = pd.DataFrame(index=nips)
+    for col in ("kompetensi", "potensi"):
+        values = np.full(len(nips), np.nan)
+        values[pos] = pk[col].to_numpy(dtype="float64", na_value=np.nan)
+        out[col] = values
+    out["pengalaman_jabatan"] = experience_points(employees["tmt_jabatan"], rules, scored_on).to_numpy()
     edu_points = {k: float(v) for k, v in rules["potensial"]["education_points"].items()}
-    out["pendidikan"] = emp["education_level"].map(edu_points).astype(float)
-    out["kesesuaian_bidang"] = field_fit_points(emp["jabatan_name"], emp["education_major"], rules)
-    out["integritas"] = integrity_points(emp.index, discipline, rules, scored_on)
+    out["pendidikan"] = map_codes(employees["education_level"], edu_points)
+    out["kesesuaian_bidang"] = field_fit_points(employees["jabatan_name"], employees["education_major"],
+                                                rules).to_numpy()
+    out["integritas"] = integrity_points(nips, discipline, rules, scored_on, index=ix).to_numpy()
     out["pengembangan_kompetensi"] = np.nan  # no diklat history in the warehouse yet
     return out
 
@@ -191,20 +250,24 @@ def compute_axes(
     discipline: pd.DataFrame,
     rules: Rules,
     scored_on: object,
+    *,
+    index: NipIndex | None = None,
 ) -> pd.DataFrame:
-    """Both axes for every employee (index = nip), with components and what is missing.
+    """Both axes for every employee (index = nip, in the employees' order), with components and what is missing.
 
     Columns: the components, ``kinerja_score``, ``potensial_score`` (NaN when a required component is
     missing), ``kinerja_missing`` / ``potensial_missing`` (names of missing required components).
     """
-    nips = pd.Index(employees["nip"], name="nip")
-    kin = kinerja_components(nips, performance, rules, scored_on)
+    ix = index if index is not None else NipIndex(employees["nip"])
+    pot = potensial_components(employees, assessment, discipline, rules, scored_on, index=ix)
+    kin = kinerja_components(pot.index, performance, rules, scored_on, index=ix)
     kin_score, kin_missing = combine(kin, rules["kinerja"]["components"])
-    pot = potensial_components(employees, assessment, discipline, rules, scored_on)
     pot_score, pot_missing = combine(pot, rules["potensial"]["components"])
-    out = pd.concat([kin, pot], axis=1)
-    out["kinerja_score"] = kin_score
-    out["potensial_score"] = pot_score
-    out["kinerja_missing"] = kin_missing
-    out["potensial_missing"] = pot_missing
+    out = pd.DataFrame({c: kin[c].to_numpy() for c in kin.columns}, index=pot.index)
+    for c in pot.columns:
+        out[c] = pot[c].to_numpy()
+    out["kinerja_score"] = kin_score.to_numpy()
+    out["potensial_score"] = pot_score.to_numpy()
+    out["kinerja_missing"] = kin_missing.to_numpy()
+    out["potensial_missing"] = pot_missing.to_numpy()
     return out

@@ -15,6 +15,7 @@ import pandas as pd
 
 from talenta.domain import agencies, regions
 from talenta.scoring.axes import as_timestamp, to_datetime
+from talenta.scoring.encode import NipIndex, aligned, map_codes
 from talenta.scoring.rules import Rules
 
 DIMENSIONS = ("gender", "age_band", "province", "agency_type")
@@ -41,8 +42,7 @@ def agency_type(instansi_id: pd.Series) -> pd.Series:
             return "pusat"
         return by_region[agency.region_code].kind
 
-    uniques = instansi_id.dropna().unique()
-    return instansi_id.map({u: kind(u) for u in uniques}).fillna("unknown")
+    return pd.Series(map_codes(instansi_id, kind, default="unknown", dtype=object), index=instansi_id.index)
 
 
 def audit(employees: pd.DataFrame, talent: pd.DataFrame, proposed_nips: pd.Index, rules: Rules, *,
@@ -54,14 +54,19 @@ def audit(employees: pd.DataFrame, talent: pd.DataFrame, proposed_nips: pd.Index
     """
     cfg = rules["fairness"]
     emp = employees.set_index("nip")
-    scored = talent["outcome"].reindex(emp.index).eq("scored")
+    t = aligned(talent, emp.index)
+    scored = t["outcome"].eq("scored").to_numpy(dtype=bool)
+    proposed = np.zeros(len(emp), dtype=bool)
+    at = NipIndex(emp.index).positions(pd.Series(proposed_nips))
+    proposed[at[at >= 0]] = True
+    province = map_codes(emp["region_code"], lambda c: c[:2] or None, default="unknown", dtype=object)
     frame = pd.DataFrame({
-        "gender": emp["gender"].fillna("unknown"),
-        "age_band": age_bands(emp["birth_date"], scored_on, list(cfg["age_bands"])),
-        "province": emp["region_code"].fillna("").str[:2].replace("", "unknown"),
-        "agency_type": agency_type(emp["instansi_id"]),
-        "pool": talent["in_succession_pool"].reindex(emp.index).fillna(False).astype(bool),
-        "proposed": emp.index.isin(proposed_nips),
+        "gender": emp["gender"].fillna("unknown").to_numpy(),
+        "age_band": age_bands(emp["birth_date"], scored_on, list(cfg["age_bands"])).to_numpy(),
+        "province": province,
+        "agency_type": agency_type(emp["instansi_id"]).to_numpy(),
+        "pool": t["in_succession_pool"].fillna(False).to_numpy(dtype=bool),
+        "proposed": proposed,
     })[scored]
     threshold, min_size = float(cfg["adverse_impact_threshold"]), int(cfg["min_group_size"])
     parts = []
@@ -115,13 +120,14 @@ def readiness(employees: pd.DataFrame, axes: pd.DataFrame, talent: pd.DataFrame,
     ``main_gap`` names what most holds the agency back (the larger of the SKP and assessment gaps).
     """
     emp = employees.set_index("nip")
+    ax, t = aligned(axes, emp.index), aligned(talent, emp.index)
     f = pd.DataFrame({
-        "instansi_id": emp["instansi_id"].fillna("unknown"),
-        "skp": axes["n_ratings"].reindex(emp.index).fillna(0) > 0,
-        "assess": axes[["kompetensi", "potensi"]].reindex(emp.index).notna().any(axis=1),
-        "scored": talent["outcome"].reindex(emp.index).eq("scored"),
-        "insufficient": talent["outcome"].reindex(emp.index).eq("insufficient_data"),
-        "pool": talent["in_succession_pool"].reindex(emp.index).fillna(False).astype(bool),
+        "instansi_id": emp["instansi_id"].fillna("unknown").to_numpy(),
+        "skp": ax["n_ratings"].fillna(0).to_numpy() > 0,
+        "assess": ax[["kompetensi", "potensi"]].notna().any(axis=1).to_numpy(),
+        "scored": t["outcome"].eq("scored").to_numpy(dtype=bool),
+        "insufficient": t["outcome"].eq("insufficient_data").to_numpy(dtype=bool),
+        "pool": t["in_succession_pool"].fillna(False).to_numpy(dtype=bool),
     })
     g = f.groupby("instansi_id").agg(employees=("skp", "size"), with_current_skp=("skp", "sum"),
                                       with_assessment=("assess", "sum"), scored=("scored", "sum"),

@@ -9,6 +9,7 @@ import pandas as pd
 
 from talenta.domain.codes import is_active
 from talenta.scoring.axes import as_timestamp, excluded_by_discipline, to_datetime
+from talenta.scoring.encode import NipIndex, aligned, codes
 from talenta.scoring.rules import Rules
 
 KINERJA_LABELS = {1: "di bawah ekspektasi", 2: "sesuai ekspektasi", 3: "di atas ekspektasi"}
@@ -74,54 +75,89 @@ def level(score: pd.Series, rules: Rules) -> pd.Series:
 
 
 def place(employees: pd.DataFrame, axes: pd.DataFrame, discipline: pd.DataFrame, rules: Rules,
-          scored_on: object) -> pd.DataFrame:
-    """Outcome, levels, box, pools and reasons for every employee (index = nip).
+          scored_on: object, *, index: NipIndex | None = None) -> pd.DataFrame:
+    """Outcome, levels, box, pools and reasons for every employee (index = nip, in the employees' order).
 
     ``insufficient_data`` when a required axis component is missing, the employee record is stale or
     the NIP has an unresolved identity conflict; ``not_active`` for a kedudukan hukum that is not active
-    service. Only ``scored`` rows get levels, a box and pool flags.
+    service. Only ``scored`` rows get levels, a box and pool flags. ``axes`` is aligned with the
+    employees (as :func:`talenta.scoring.axes.compute_axes` returns it) or indexed by nip.
     """
-    emp = employees.set_index("nip")
+    nips = pd.Index(employees["nip"], name="nip")
+    ix = index if index is not None else NipIndex(employees["nip"])
+    ax = aligned(axes, nips)
+    n = len(nips)
     on = as_timestamp(scored_on)
-    reasons = pd.Series("", index=emp.index, dtype=object)
-    kin_missing = axes["kinerja_missing"].reindex(emp.index)
-    pot_missing = axes["potensial_missing"].reindex(emp.index)
-    reasons = reasons.mask(kin_missing.notna(), reasons + "no SKP predikat in the kinerja window; ")
-    reasons = reasons.mask(pot_missing.notna(), reasons + "missing " + pot_missing.fillna("") + " (no current assessment); ")
+    # Reasons are composed per distinct combination of causes (a few dozen), never per row.
+    kin_missing = ax["kinerja_missing"].to_numpy(dtype=object)
+    pot_codes, pot_texts = codes(ax["potensial_missing"])
+    kin_bad = pd.notna(kin_missing)
     max_age = pd.Timedelta(days=int(rules["freshness"]["max_employee_age_days"]))
-    if "updated_at" in emp:
-        stale = (on - to_datetime(emp["updated_at"])) > max_age
-        reasons = reasons.mask(stale, reasons + f"employee record older than {max_age.days} days; ")
-    if "has_identity_conflict" in emp:
-        conflict = emp["has_identity_conflict"].fillna(False).astype(bool)
-        reasons = reasons.mask(conflict, reasons + "unresolved identity conflict; ")
-    active = emp["status"].map(is_active).astype(bool)
-    outcome = pd.Series(OUTCOME_SCORED, index=emp.index, dtype=object)
-    outcome = outcome.mask(reasons != "", OUTCOME_INSUFFICIENT)
-    outcome = outcome.mask(~active, OUTCOME_NOT_ACTIVE)
-    reasons = reasons.mask(~active, "kedudukan hukum " + emp["status"].fillna("?").astype(str) + " is not active; ")
-    scored = outcome == OUTCOME_SCORED
+    stale = np.zeros(n, dtype=bool)
+    if "updated_at" in employees:
+        stale = ((on - to_datetime(employees["updated_at"])) > max_age).to_numpy(dtype=bool, na_value=False)
+    conflict = np.zeros(n, dtype=bool)
+    if "has_identity_conflict" in employees:
+        conflict = employees["has_identity_conflict"].fillna(False).astype(bool).to_numpy()
+    status_codes, status_uniques = codes(employees["status"])
+    active = np.append(np.array([bool(is_active(u)) for u in status_uniques], dtype=bool), bool(is_active(None)))
+    active = active[status_codes]
+    insufficient = kin_bad | (pot_codes >= 0) | stale | conflict
+    outcome_code = np.where(~active, 2, np.where(insufficient, 1, 0))
+    scored = outcome_code == 0
 
-    kin = axes["kinerja_score"].reindex(emp.index)
-    pot = axes["potensial_score"].reindex(emp.index)
+    kin = ax["kinerja_score"].to_numpy(dtype="float64", na_value=np.nan)
+    pot = ax["potensial_score"].to_numpy(dtype="float64", na_value=np.nan)
     nt = rules["nilai_talenta"]
-    out = pd.DataFrame(index=emp.index)
+    out = pd.DataFrame(index=nips)
     out["kinerja_score"] = kin
     out["potensial_score"] = pot
-    out["nilai_talenta"] = (float(nt["kinerja"]) * kin + float(nt["potensial"]) * pot).round(4).where(scored)
-    out["kinerja_level"] = level(kin, rules).mask(~scored)
-    out["potensial_level"] = level(pot, rules).mask(~scored)
-    k = out["kinerja_level"].fillna(1).astype(int).to_numpy() - 1
-    p = out["potensial_level"].fillna(1).astype(int).to_numpy() - 1
-    out["box"] = pd.Series(GRID[k, p], index=emp.index, dtype="Int8").mask(~scored)
+    out["nilai_talenta"] = np.where(scored, np.round(float(nt["kinerja"]) * kin + float(nt["potensial"]) * pot, 4),
+                                    np.nan)
+    k_level = level(pd.Series(kin), rules).to_numpy(dtype="float64", na_value=np.nan)
+    p_level = level(pd.Series(pot), rules).to_numpy(dtype="float64", na_value=np.nan)
+    k_level[~scored] = np.nan
+    p_level[~scored] = np.nan
+    out["kinerja_level"] = pd.array(np.where(np.isnan(k_level), 0, k_level).astype("int8"), dtype="Int8")
+    out["kinerja_level"] = out["kinerja_level"].mask(~scored)
+    out["potensial_level"] = pd.array(np.where(np.isnan(p_level), 0, p_level).astype("int8"), dtype="Int8")
+    out["potensial_level"] = out["potensial_level"].mask(~scored)
+    k = np.nan_to_num(k_level, nan=1).astype(int) - 1
+    p = np.nan_to_num(p_level, nan=1).astype(int) - 1
+    box = GRID[k, p] if n else np.array([], dtype="int8")
+    out["box"] = pd.Series(pd.array(box, dtype="Int8"), index=nips).mask(~scored)
     pools = rules["pools"]
-    barred = excluded_by_discipline(emp.index, discipline, scored_on, pools["exclude_discipline_levels"],
-                                    int(pools["exclude_discipline_window_years"]))
-    out["in_succession_pool"] = (out["box"].isin(pools["succession_boxes"]) & scored & ~barred).astype(bool)
-    out["in_national_pool"] = (out["box"].isin(pools["national_boxes"]) & out["in_succession_pool"]).astype(bool)
-    reasons = reasons.mask(scored & out["box"].isin(pools["succession_boxes"]) & barred,
-                           "kept out of the pool: sedang/berat discipline or penalty being served; ")
-    out["outcome"] = outcome
-    out["follow_up"] = out["box"].map(lambda b: FOLLOW_UP.get(int(b)) if pd.notna(b) else None)
-    out["reasons"] = reasons.str.rstrip("; ").replace("", None)
+    barred = excluded_by_discipline(nips, discipline, scored_on, pools["exclude_discipline_levels"],
+                                    int(pools["exclude_discipline_window_years"]), index=ix).to_numpy()
+    in_box = np.isin(box, pools["succession_boxes"]) & scored
+    in_pool = in_box & ~barred
+    out["in_succession_pool"] = in_pool
+    out["in_national_pool"] = np.isin(box, pools["national_boxes"]) & in_pool
+    out["outcome"] = np.array([OUTCOME_SCORED, OUTCOME_INSUFFICIENT, OUTCOME_NOT_ACTIVE], dtype=object)[outcome_code]
+    follow = np.array([FOLLOW_UP[b] for b in range(1, 10)], dtype=object)
+    out["follow_up"] = np.where(scored, follow[box.astype(int) - 1] if n else follow[:0], None)
+
+    kept_out = in_box & barred
+    cause = pd.DataFrame({"kin": kin_bad, "pot": pot_codes, "stale": stale, "conflict": conflict,
+                          "status": np.where(active, -2, status_codes), "kept_out": kept_out})
+    combo, uniq = pd.MultiIndex.from_frame(cause).factorize()
+    texts = []
+    for kin_b, pot_c, stale_b, conflict_b, status_c, kept_b in uniq:
+        if status_c != -2:
+            status = status_uniques[status_c] if status_c >= 0 else "?"
+            texts.append(f"kedudukan hukum {status} is not active")
+            continue
+        parts = []
+        if kin_b:
+            parts.append("no SKP predikat in the kinerja window")
+        if pot_c >= 0:
+            parts.append(f"missing {pot_texts[pot_c]} (no current assessment)")
+        if stale_b:
+            parts.append(f"employee record older than {max_age.days} days")
+        if conflict_b:
+            parts.append("unresolved identity conflict")
+        if kept_b:
+            parts.append("kept out of the pool: sedang/berat discipline or penalty being served")
+        texts.append("; ".join(parts) or None)
+    out["reasons"] = np.array(texts, dtype=object)[combo] if n else np.array([], dtype=object)
     return out

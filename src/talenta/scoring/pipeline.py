@@ -13,13 +13,15 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from talenta.scoring import axes as axes_mod
-from talenta.scoring import eligibility, fairness, matching, ninebox
+from talenta.scoring import eligibility, encode, fairness, matching, ninebox
 from talenta.scoring.rules import Rules, load_rules
 
 log = logging.getLogger(__name__)
@@ -43,19 +45,36 @@ def check_run_id(run_id: str) -> str:
     return run_id
 
 
+def _content_hash(frame: pd.DataFrame) -> int:
+    """Order-independent content hash of a table: the sum of DuckDB's row hashes (fast, multi-threaded)."""
+    import duckdb
+
+    cols = sorted(frame.columns)
+    try:
+        table = pa.Table.from_pandas(frame[cols], preserve_index=False)
+        with duckdb.connect() as con:
+            con.register("t", table)
+            args = ", ".join(f'"{c}"' for c in cols)
+            value = con.execute(f"select coalesce(sum(hash({args})::hugeint), 0) from t").fetchone()[0]
+        return int(value)
+    except (pa.ArrowException, duckdb.Error):
+        # Mixed-type object columns (hand-made frames) cannot go to Arrow: hash their text instead.
+        return int(pd.util.hash_pandas_object(frame[cols].astype(str), index=False).sum())
+
+
 def input_fingerprint(inputs: dict[str, pd.DataFrame]) -> dict[str, Any]:
     """Row count and a content hash per input table: the warehouse state the run read."""
     out = {}
     for name in INPUT_TABLES:
         frame = inputs[name]
-        cols = sorted(frame.columns)
-        digest = int(pd.util.hash_pandas_object(frame[cols].astype(str), index=False).sum()) if len(frame) else 0
+        digest = _content_hash(frame) if len(frame) else 0
         out[name] = {"rows": len(frame), "hash": f"{digest & 0xFFFFFFFFFFFFFFFF:016x}"}
     return out
 
 
 def _talent_table(talent: pd.DataFrame, rules: Rules, run_id: str, scored_on: str) -> pd.DataFrame:
     t = talent.reset_index()
+    # talent is in employee order, which score() makes NIP order: no sort needed.
     out = pd.DataFrame({
         "run_id": run_id,
         "scored_on": pd.Timestamp(scored_on).date(),
@@ -73,7 +92,22 @@ def _talent_table(talent: pd.DataFrame, rules: Rules, run_id: str, scored_on: st
         "follow_up": t["follow_up"],
         "reasons": t["reasons"],
     })
-    return out.sort_values("nip", kind="stable").reset_index(drop=True)
+    return out
+
+
+def _box_counts(emp: pd.DataFrame, talent: pd.DataFrame) -> pd.DataFrame:
+    """People per (region, agency, outcome, box) with pool counts: the aggregate the talent report reads."""
+    frame = pd.DataFrame({
+        "region_code": emp["region_code"].fillna("unknown").to_numpy(),
+        "instansi_id": emp["instansi_id"].fillna("unknown").to_numpy(),
+        "outcome": talent["outcome"].to_numpy(),
+        "box": talent["box"].fillna(0).astype("int64").to_numpy(),
+        "succession": talent["in_succession_pool"].to_numpy(dtype=bool),
+        "national": talent["in_national_pool"].to_numpy(dtype=bool),
+    })
+    g = frame.groupby(["region_code", "instansi_id", "outcome", "box"], sort=True).agg(
+        people=("succession", "size"), succession_pool=("succession", "sum"), national_pool=("national", "sum"))
+    return g.reset_index().astype({"people": "int64", "succession_pool": "int64", "national_pool": "int64"})
 
 
 def _explain(rows: pd.DataFrame, rules: Rules) -> pd.Series:
@@ -109,36 +143,60 @@ def score(inputs: dict[str, pd.DataFrame], rules: Rules, *, run_id: str, scored_
     ``inputs`` holds the warehouse tables named in ``INPUT_TABLES`` as DataFrames with the canonical
     columns (employee_current also ``has_identity_conflict``). Returns the output tables
     ``talent_score``, ``mobility_candidate``, ``mobility_recommendation``, ``fairness_audit``,
-    ``agency_readiness``, ``dim_talent_box`` and ``scoring_run``.
+    ``agency_readiness``, ``dim_talent_box``, ``scoring_run`` and ``talent_box_counts`` (the report's
+    aggregate, not a warehouse table).
     """
     check_run_id(run_id)
     scored_on = pd.Timestamp(scored_on).date().isoformat()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    emp = inputs["employee_current"].drop_duplicates("nip", keep="last").sort_values("nip", kind="stable")
-    emp = emp.reset_index(drop=True)
+    raw_emp = inputs["employee_current"]
+    rows = encode.sorted_unique_order(raw_emp["nip"])
+    is_identity = rows.size == len(raw_emp) and bool(np.all(rows == np.arange(rows.size)))
+    emp = raw_emp.reset_index(drop=True) if is_identity else raw_emp.take(rows).reset_index(drop=True)
+    index = encode.NipIndex(emp["nip"])
     perf, assess = inputs["performance_rating"], inputs["assessment"]
     disc, vac = inputs["disciplinary_record"], inputs["vacancy"]
     vac = vac.drop_duplicates("vacancy_id", keep="last").sort_values("vacancy_id", kind="stable")
+    vac = vac.reset_index(drop=True)
 
-    ax = axes_mod.compute_axes(emp, perf, assess, disc, rules, scored_on)
-    talent = ninebox.place(emp, ax, disc, rules, scored_on)
+    ax = axes_mod.compute_axes(emp, perf, assess, disc, rules, scored_on, index=index)
+    talent = ninebox.place(emp, ax, disc, rules, scored_on, index=index)
     timings["scoring_s"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
     cfg = rules["matching"]
-    persons = eligibility.person_checks(emp, talent, disc, rules, scored_on)
+    persons = eligibility.person_checks(emp, talent, disc, rules, scored_on, index=index)
     pairs = eligibility.considered_pairs(vac, persons, int(cfg["max_considered_per_vacancy"]))
     evaluated = eligibility.evaluate_pairs(pairs, vac, persons, ax, rules)
     timings["eligibility_s"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
-    elig = evaluated[evaluated["eligible"] & (evaluated["fit_score"] > 0)]
-    elig = elig.sort_values(["vacancy_id", "fit_score", "nip"], ascending=[True, False, True], kind="stable")
-    elig = elig.assign(rank=elig.groupby("vacancy_id").cumcount() + 1)
-    short = elig[elig["rank"] <= int(cfg["top_k"])].reset_index(drop=True)
-    pool_by_region = talent.loc[talent["in_succession_pool"]].join(emp.set_index("nip")["region_code"])
-    caps = matching.region_caps(pool_by_region.groupby("region_code").size(), float(cfg["region_pool_cap_share"]))
+    vp, pp = evaluated["vpos"].to_numpy(), evaluated["ppos"].to_numpy()
+    fit = evaluated["fit_score"].to_numpy()
+    ok = np.flatnonzero(evaluated["eligible"].to_numpy() & (fit > 0))
+    # vac rows are in vacancy-id order and emp rows in NIP order: positions sort like the ids.
+    ok = ok[np.lexsort((pp[ok], -fit[ok], vp[ok]))]
+    run_start = np.ones(ok.size, dtype=bool)
+    run_start[1:] = vp[ok][1:] != vp[ok][:-1]
+    at = np.arange(ok.size)
+    rank = at - np.maximum.accumulate(np.where(run_start, at, 0)) + 1
+    keep = rank <= int(cfg["top_k"])
+    sel, rank = ok[keep], rank[keep]
+    sv, sp = vp[sel], pp[sel]
+    short = pd.DataFrame({
+        "vacancy_id": encode.take_strings(vac["vacancy_id"], sv),
+        "nip": encode.take_strings(emp["nip"], sp),
+        "from_region_code": encode.take_strings(emp["region_code"], sp),
+        "to_region_code": encode.take_strings(vac["region_code"], sv),
+        "sector": encode.take_strings(vac["sector"], sv),
+        "fit_score": fit[sel], "rank": rank,
+        **{c: evaluated[c].to_numpy()[sel] for c in ("potkom", "kualifikasi", "integritas", "sector_weight")},
+    })
+    reg_codes, reg_names = encode.codes(emp["region_code"])
+    pool = talent["in_succession_pool"].to_numpy(dtype=bool) & (reg_codes >= 0)
+    pool_sizes = pd.Series(np.bincount(reg_codes[pool], minlength=len(reg_names)), index=reg_names)
+    caps = matching.region_caps(pool_sizes[pool_sizes > 0], float(cfg["region_pool_cap_share"]))
     edges = pd.DataFrame({"vacancy_id": short["vacancy_id"], "nip": short["nip"],
                           "region": short["from_region_code"].fillna(""), "weight": short["fit_score"]})
     best = matching.optimal_assignment(edges, caps)
@@ -159,17 +217,19 @@ def score(inputs: dict[str, pd.DataFrame], rules: Rules, *, run_id: str, scored_
         "is_primary": short["is_primary"].astype(bool),
         "explanation": _explain(short, rules),
     })
+    order = np.lexsort((pp, vp))
     candidate = pd.DataFrame({
         "run_id": run_id,
-        "vacancy_id": evaluated["vacancy_id"].astype(str),
-        "nip": evaluated["nip"].astype(str),
-        "eligible": evaluated["eligible"].astype(bool),
-        "fit_score": evaluated["fit_score"].astype("float64"),
-        "reasons": evaluated["reasons"],
-    }).sort_values(["vacancy_id", "nip"], kind="stable").reset_index(drop=True)
+        "vacancy_id": encode.take_strings(vac["vacancy_id"], vp[order]),
+        "nip": encode.take_strings(emp["nip"], pp[order]),
+        "eligible": evaluated["eligible"].to_numpy(dtype=bool)[order],
+        "fit_score": fit[order].astype("float64"),
+        "reasons": evaluated["reasons"].array.take(order),
+    })
     proposed = pd.Index(short.loc[short["is_primary"], "nip"])
     audit = fairness.audit(emp, talent, proposed, rules, run_id=run_id, scored_on=scored_on)
     ready = fairness.readiness(emp, ax, talent, run_id=run_id)
+    box_counts = _box_counts(emp, talent)
     timings["outputs_s"] = time.perf_counter() - t3
 
     outcome_counts = talent["outcome"].value_counts().to_dict()
@@ -196,19 +256,22 @@ def score(inputs: dict[str, pd.DataFrame], rules: Rules, *, run_id: str, scored_
     tables = {
         "talent_score": _talent_table(talent, rules, run_id, scored_on),
         "mobility_candidate": candidate,
-        "mobility_recommendation": recommendation.sort_values(["vacancy_id", "rank"]).reset_index(drop=True),
+        # short is already in (vacancy id, rank) order.
+        "mobility_recommendation": recommendation,
         "fairness_audit": audit,
         "agency_readiness": ready,
         "dim_talent_box": dim_box,
         "scoring_run": run_table,
+        "talent_box_counts": box_counts,
     }
     summary["timings"] = {k: round(v, 3) for k, v in timings.items()}
     return ScoringResult(tables, summary)
 
 
 def run(run_id: str, scored_on: str, *, rule_version: str | None = None, url: str | None = None,
-        report_dir: str | None = None) -> dict[str, Any]:
-    """Read the warehouse, score, write the outputs for ``run_id`` and the fairness report; return the summary."""
+        report_dir: str | None = None, talent_dir: str | None = None) -> dict[str, Any]:
+    """Read the warehouse, score, write the outputs for ``run_id``, the fairness report and the talent
+    report (HTML, default ``reports_dir()/talent``); return the summary."""
     from talenta.scoring import io
 
     rules = load_rules(rule_version)
@@ -220,6 +283,12 @@ def run(run_id: str, scored_on: str, *, rule_version: str | None = None, url: st
     io.write_outputs(result, run_id, url)
     report = io.write_report(result, report_dir)
     result.summary["fairness_report"] = str(report)
+    from talenta.scoring.report import write_talent_report
+
+    # Next to the fairness report's folder when that was given, so a run pointed elsewhere stays there.
+    if talent_dir is None and report_dir is not None:
+        talent_dir = str(Path(report_dir).parent / "talent")
+    result.summary["talent_report"] = str(write_talent_report(result, talent_dir))
     log.info("talent scoring %s (%s, rules %s): %s", run_id, scored_on, rules.version,
              {k: v for k, v in result.summary.items() if k != "inputs"})
     return result.summary
