@@ -46,7 +46,7 @@ def airflow_db():
 
 
 @pytest.fixture(scope="session")
-def dagbag():
+def dagbag(airflow_db):
     """The project's DagBag, parsed once per session."""
     from airflow.dag_processing.dagbag import DagBag
 

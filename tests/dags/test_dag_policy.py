@@ -59,12 +59,32 @@ class TestDagPolicy:
         assert doc and len(doc.strip()) > 80
 
 
+WARM_UP = """
+import pendulum
+from airflow.sdk import Asset, Param, dag, task
+
+@dag(schedule=[Asset(name="warm", uri="talenta://warm")], start_date=pendulum.datetime(2026, 1, 1),
+     catchup=False, params={"p": Param(None, type=["null", "string"])})
+def warm_up():
+    @task(outlets=[Asset(name="warm2", uri="talenta://warm2")], map_index_template="{{ x }}")
+    def t(x):
+        return x
+    t.expand(x=[1, 2])
+
+warm_up()
+"""
+
+
 @pytest.mark.parametrize("path", DAG_FILES, ids=[p.name for p in DAG_FILES])
 def test_dag_file_parses_fast_without_heavy_imports(path):
-    """Importing a DAG file (after Airflow itself) takes well under a second and pulls no heavy library."""
+    """A DAG file parses well under a second and pulls no heavy library.
+
+    The dag-processor has Airflow's own modules loaded already, so a warm-up DAG using the same constructs
+    runs first; what is timed is the cost our file adds, which is what each 30-second parse pays.
+    """
     code = f"""
 import sys, time, importlib.util
-import airflow.sdk  # the scheduler has this loaded already; we time our file alone
+exec({WARM_UP!r})
 before = set(sys.modules)
 start = time.perf_counter()
 spec = importlib.util.spec_from_file_location("dagfile", {str(path)!r})
@@ -76,6 +96,6 @@ print(elapsed)
 print(','.join(heavy))
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    elapsed_line, heavy_line = out.stdout.strip().splitlines()[-2:]
+    elapsed_line, heavy_line = out.stdout.splitlines()[-2:]
     assert float(elapsed_line) < 0.5, f"{path.name} took {elapsed_line}s to import"
     assert heavy_line == "", f"{path.name} imports heavy modules at top level: {heavy_line}"
