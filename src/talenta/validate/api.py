@@ -5,32 +5,32 @@ are listed in ``dq_warnings``) or in ``quarantined`` (it failed at least one cri
 failed is listed, with a sentence per failure naming the field, the value and what to do). A source whose
 share of quarantined rows exceeds the configured threshold is ``held``: its silver rows are still returned
 for diagnosis, but the warehouse merge must skip them.
+
+The hot path is column-wise over the whole batch: one rows × rules failure matrix, counts per source from
+one ``bincount`` per rule, reasons and records built per rule and per column, and each source's outcome cut
+as a contiguous slice (the batch keeps each source's rows together and in order).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from talenta.domain.schemas import (
-    DQ_CHECK,
-    QUARANTINE,
-    SCHEMAS,
-    silver_schema,
-    silver_validated_schema,
-)
+from talenta.domain.schemas import DQ_CHECK, QUARANTINE, SCHEMAS, silver_schema, silver_validated_schema
 from talenta.validate import engine
 from talenta.validate.prepare import parameters, prepare
+from talenta.validate.render import join, jsonable, records_json, show, show_column
 from talenta.validate.rules import PARSE_RULE, Rule, Suite, ValidationConfig, load_config, load_suite
 
 PARSE_ERRORS = "parse_errors"
-
+_LIST = pd.ArrowDtype(pa.list_(pa.string()))
 _TYPE_WORDS = {"date32[day]": "a date in the source's date format", "int16": "a whole number",
                "int64": "a whole number", "double": "a number", "timestamp[us]": "a date-time"}
 
@@ -40,7 +40,9 @@ class ValidationOutcome:
     """What validation decided for one source and entity.
 
     ``accepted``: silver rows plus ``dq_warnings``; ``quarantined``: quarantine columns; ``checks``: one dq
-    row per rule; ``held``: nothing of this source+entity may be merged; ``reason``: why it is held.
+    row per rule; ``held``: nothing of this source+entity may be merged; ``reason``: why it is held;
+    ``gx_result``: GX's validation result of the whole batch this source was validated in (shared by the
+    batch's outcomes; what :func:`talenta.validate.build_data_docs` renders).
     """
 
     accepted: pd.DataFrame
@@ -48,21 +50,12 @@ class ValidationOutcome:
     checks: pd.DataFrame
     held: bool
     reason: str | None
+    gx_result: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def rows(self) -> int:
         """Rows received (= accepted + quarantined)."""
         return len(self.accepted) + len(self.quarantined)
-
-
-def _show(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
-        return "(empty)"
-    if isinstance(value, pd.Timestamp):
-        return value.date().isoformat()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return repr(value) if isinstance(value, str) else str(value)
 
 
 def _parse_errors(raw: Any) -> dict[str, Any]:
@@ -77,8 +70,8 @@ def _parse_errors(raw: Any) -> dict[str, Any]:
 
 
 def _rechunk(df: pd.DataFrame) -> None:
-    """Make Arrow-backed columns one chunk each: concat leaves one chunk per source, and GX's and our row
-    lookups over 644 chunks cost far more than the one-off copy."""
+    """Make Arrow-backed columns one chunk each: concat leaves one chunk per source, and row lookups over
+    hundreds of chunks cost far more than the one-off copy."""
     for column in df.columns:
         arr = df[column].array
         if isinstance(arr.dtype, pd.StringDtype | pd.ArrowDtype) and hasattr(arr, "__arrow_array__"):
@@ -87,11 +80,10 @@ def _rechunk(df: pd.DataFrame) -> None:
                 df[column] = pd.array(chunked.combine_chunks(), dtype=arr.dtype)
 
 
-def _combine(entity: str, frames: list[tuple[str, pd.DataFrame]], run_id: str
-             ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
-    """All frames in one, with every canonical, lineage and ``parse_errors`` column present; and the parts."""
+def _combine(entity: str, frames: list[tuple[str, pd.DataFrame]], run_id: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """All frames in one (sources contiguous, in order) with every canonical, lineage and ``parse_errors``
+    column; and each source's row count."""
     columns = [*silver_schema(entity).names, PARSE_ERRORS]
-    parts = []
     seen = [sid for sid, _ in frames]
     if len(set(seen)) != len(seen):
         twice = sorted({sid for sid in seen if seen.count(sid) > 1})
@@ -101,173 +93,247 @@ def _combine(entity: str, frames: list[tuple[str, pd.DataFrame]], run_id: str
         if "source_row_ref" not in frame or frame["source_row_ref"].isna().any():
             raise ValueError(f"source {source_id}, entity {entity}: rows without source_row_ref; the "
                              "harmonizer must give every row its reference (file:row, page:index, table key)")
-        part = frame.reindex(columns=list(dict.fromkeys([*columns, *frame.columns])))
-        part["source_id"] = source_id
-        part["run_id"] = part["run_id"].fillna(run_id) if part["run_id"].notna().any() else run_id
-        parts.append(part)
-    if not parts:
-        return pd.DataFrame(columns=columns), parts
-    combined = pd.concat(parts, ignore_index=True)
+    lengths = np.array([len(frame) for _, frame in frames], dtype=np.int64)
+    if not frames:
+        return pd.DataFrame(columns=columns), lengths
+    combined = pd.concat([frame for _, frame in frames], ignore_index=True)
+    combined = combined.reindex(columns=list(dict.fromkeys([*columns, *combined.columns])))
+    combined["source_id"] = pd.array(np.repeat(np.array(seen, dtype=object), lengths), dtype="string")
+    combined["run_id"] = combined["run_id"].astype("string").fillna(run_id)
     _rechunk(combined)
     dup = combined.duplicated(["source_id", "source_row_ref"], keep=False)
     if dup.any():
         first = combined.loc[dup, ["source_id", "source_row_ref"]].head(3).to_dict("records")
         raise ValueError(f"entity {entity}: source_row_ref repeats within a source (e.g. {first}); each row "
                          "needs its own reference, fix the harmonizer's row numbering")
-    return combined, parts
+    return combined, lengths
 
 
-def _failures(suite: Suite, combined: pd.DataFrame, logical_date: str, parse: dict[int, dict[str, Any]]
-              ) -> tuple[list[Rule], np.ndarray, dict[tuple[int, int], list[str]]]:
-    """Rows × rules failure matrix, and the parse-error fields behind each (row, rule) failure."""
+@dataclass
+class _Failures:
+    rules: list[Rule]
+    fail: np.ndarray  # rows × rules
+    parse: dict[int, dict[str, Any]]  # row → {column: raw value} for rows with unreadable values
+    parse_fields: dict[tuple[int, int], list[str]]  # (row, rule) → unreadable columns behind that failure
+    gx_result: dict[str, Any] | None
+
+
+def _failures(suite: Suite, combined: pd.DataFrame, logical_date: str) -> _Failures:
+    """Rows × rules failure matrix from one GX run, with unreadable values attributed to their field's rule."""
     cfg = load_config()
     rules = list(suite.rules.values())
     col = {r.name: i for i, r in enumerate(rules)}
-    fail = np.zeros((len(combined), len(rules)), dtype=bool)
-    parse_cols = {c for fields in parse.values() for c in fields}
-    if len(combined):
+    n = len(combined)
+    fail = np.zeros((n, len(rules)), dtype=bool)
+    parse: dict[int, dict[str, Any]] = {}
+    if PARSE_ERRORS in combined:
+        raw = combined[PARSE_ERRORS]
+        # Rows with unreadable values are few; each carries its own small JSON.
+        for pos in np.flatnonzero(raw.notna().to_numpy(dtype=bool)):
+            found = _parse_errors(raw.iloc[pos])
+            if found:
+                parse[int(pos)] = found
+    unreadable: dict[str, np.ndarray] = {}
+    for pos, fields in parse.items():
+        for name in fields:
+            unreadable.setdefault(name, np.zeros(n, dtype=bool))[pos] = True
+    gx_result = None
+    if n:
         prepared = prepare(suite.entity, combined, logical_date)
         params = parameters(logical_date, earliest_year=cfg.earliest_year,
                             earliest_assessment_year=cfg.earliest_assessment_year)
-        for res in engine.run_suite(suite, prepared, params):
-            if res.rule == PARSE_RULE or not len(res.failed_positions):
+        run = engine.run_suite(suite, prepared, params)
+        gx_result = run.gx_result
+        for res in run.results:
+            if res.rule == PARSE_RULE or not res.unexpected_count:
                 continue  # unreadable values are attributed below, per field
-            positions = res.failed_positions
+            mask = res.failed
             exp = suite.expectations[res.index]
             column = exp["kwargs"]["column"]
-            if exp["type"] == "expect_column_values_to_not_be_null" and column in parse_cols:
+            if exp["type"] == "expect_column_values_to_not_be_null" and column in unreadable:
                 # Null because unreadable, not because missing: the field's own rule reports it.
-                positions = np.array([p for p in positions if column not in parse.get(int(p), {})], dtype=np.intp)
-            fail[positions, col[res.rule]] = True
+                mask = mask & ~unreadable[column]
+            fail[:, col[res.rule]] |= mask
     parse_fields: dict[tuple[int, int], list[str]] = {}
     for pos, fields in parse.items():
-        for field in fields:
-            r = col[suite.rule_for_parse_error(field)]
+        for name in fields:
+            r = col[suite.rule_for_parse_error(name)]
             fail[pos, r] = True
-            parse_fields.setdefault((pos, r), []).append(field)
-    return rules, fail, parse_fields
+            parse_fields.setdefault((pos, r), []).append(name)
+    return _Failures(rules, fail, parse, parse_fields, gx_result)
 
 
-def _reason(rule: Rule, row: dict[str, Any], parse_row: dict[str, Any], parse_fields: list[str],
-            parse_fix: str) -> list[str]:
-    """Sentences for one failed rule of one row: field, value as received, what to do."""
-    out = []
+def _list_column(rows: np.ndarray, values: np.ndarray, n: int) -> pd.Series:
+    """A list<string> column of ``n`` rows from (row, value) pairs sorted by row."""
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=offsets[1:])
+    arr = pa.LargeListArray.from_arrays(pa.array(offsets), pa.array(values, type=pa.string()))
+    return pd.Series(pd.array(arr.cast(pa.list_(pa.string())), dtype=_LIST))
+
+
+def _parse_sentences(rule: Rule, prow: dict[str, Any], names: list[str], parse_fix: str) -> list[str]:
     schema = SCHEMAS[rule.entity]
-    for field in parse_fields:
-        kind = _TYPE_WORDS.get(str(schema.field(field).type), "a known code") \
-            if field in schema.names else "readable"
-        out.append(f"[{rule.name}] {field} {_show(parse_row[field])} is not {kind}. {parse_fix}")
-    if not parse_fields:
-        values = ", ".join(f"{f}={_show(row.get(f))}" for f in rule.fields)
-        out.append(f"[{rule.name}] {rule.message} Values: {values}. {rule.fix}")
+    out = []
+    for name in names:
+        kind = _TYPE_WORDS.get(str(schema.field(name).type), "a known code") if name in schema.names \
+            else "readable"
+        out.append(f"[{rule.name}] {name} {show(prow[name])} is not {kind}. {parse_fix}")
     return out
 
 
-def _jsonable(value: Any) -> Any:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+def _reasons(f: _Failures, rows: pd.DataFrame, qpos: np.ndarray) -> pd.Series:
+    """One list of sentences per quarantined row: per failed rule, field values as received and the fix."""
+    parse_fix = next(r.fix for r in f.rules if r.name == PARSE_RULE)
+    sub = f.fail[qpos]
+    q_rows, q_rule, q_sub, q_text = [], [], [], []
+    shown: dict[str, np.ndarray] = {}
+    for j, rule in enumerate(f.rules):
+        hit = np.flatnonzero(sub[:, j])
+        if not len(hit):
+            continue
+        special = np.array([(int(qpos[i]), j) in f.parse_fields for i in hit], dtype=bool) if f.parse_fields \
+            else np.zeros(len(hit), dtype=bool)
+        plain = hit[~special]
+        if len(plain):
+            pieces: list[Any] = [f"[{rule.name}] {rule.message} Values: "]
+            for k, name in enumerate(rule.fields):
+                if name not in shown:
+                    shown[name] = show_column(rows[name]) if name in rows else np.full(len(rows), "(empty)",
+                                                                                       dtype=object)
+                pieces += [(", " if k else "") + f"{name}=", shown[name][plain]]
+            q_rows.append(plain)
+            q_rule.append(np.full(len(plain), j))
+            q_sub.append(np.zeros(len(plain), dtype=np.int64))
+            q_text.append(join([*pieces, f". {rule.fix}"], len(plain)))
+        for i in hit[special]:
+            pos = int(qpos[i])
+            sentences = _parse_sentences(rule, f.parse[pos], f.parse_fields[(pos, j)], parse_fix)
+            q_rows.append(np.full(len(sentences), i))
+            q_rule.append(np.full(len(sentences), j))
+            q_sub.append(np.arange(len(sentences)))
+            q_text.append(np.array(sentences, dtype=object))
+    if not q_rows:
+        return _list_column(np.empty(0, dtype=np.int64), np.empty(0, dtype=object), len(qpos))
+    r, j, s, t = (np.concatenate(x) for x in (q_rows, q_rule, q_sub, q_text))
+    order = np.lexsort((s, j, r))
+    return _list_column(r[order], t[order], len(qpos))
 
 
-def _split(entity: str, source_id: str, part: pd.DataFrame, start: int, rules: list[Rule], fail: np.ndarray,
-           parse: dict[int, dict[str, Any]], parse_fields: dict[tuple[int, int], list[str]], *,
-           run_id: str, logical_date: str, cfg: ValidationConfig) -> ValidationOutcome:
-    """One source's outcome; ``part`` is its contiguous slice of the batch, starting at row ``start``."""
-    positions = np.arange(start, start + len(part))
-    sub = fail[positions]
-    critical = np.array([r.severity == "critical" for r in rules], dtype=bool)
-    bad = sub[:, critical].any(axis=1)
-    local = np.arange(len(part))
-    acc_pos, q_pos = positions[~bad], positions[bad]
+def _quarantine(entity: str, f: _Failures, combined: pd.DataFrame, qpos: np.ndarray, run_id: str) -> pd.DataFrame:
+    """Quarantine rows (all sources), column by column."""
     silver_cols = silver_schema(entity).names
-
-    accepted = part.iloc[local[~bad]][silver_cols].reset_index(drop=True)
-    warn_idx = np.flatnonzero(~critical)
-    flags = np.empty(len(acc_pos), dtype=object)
-    flags[:] = [[] for _ in range(len(acc_pos))]
-    acc_warn = fail[acc_pos][:, warn_idx]
-    # Only flagged rows need Python; millions of clean rows keep their shared-nothing empty lists.
-    for i in np.flatnonzero(acc_warn.any(axis=1)):
-        flags[i] = [rules[warn_idx[j]].name for j in np.flatnonzero(acc_warn[i])]
-    accepted["dq_warnings"] = flags
-
-    refs = part["source_row_ref"].to_numpy()
-    records = part.iloc[local[bad]][silver_cols].astype(object).to_dict("records") if len(q_pos) else []
-    parse_fix = next(r.fix for r in rules if r.name == PARSE_RULE)
-    q_rows = []
-    for pos, rec in zip(q_pos, records, strict=True):
-        failed = np.flatnonzero(fail[pos])
-        prow = parse.get(int(pos), {})
-        reasons = []
-        for j in failed:
-            reasons += _reason(rules[j], rec, prow, parse_fields.get((int(pos), int(j)), []), parse_fix)
-        raw = {k: _jsonable(v) for k, v in rec.items()} | {k: _jsonable(v) for k, v in prow.items()}
-        nip = rec.get("nip")
-        q_rows.append({
-            "run_id": run_id, "source_id": rec["source_id"], "entity": entity,
-            "source_row_ref": rec["source_row_ref"], "nip": None if _jsonable(nip) is None else str(nip),
-            "failed_checks": [rules[j].name for j in failed], "reasons": reasons,
-            "record": json.dumps(raw, ensure_ascii=False, default=str),
-        })
-    quarantined = pd.DataFrame(q_rows, columns=QUARANTINE.names)
-
-    checks = []
-    for j, rule in enumerate(rules):
-        failed_pos = local[sub[:, j]]
-        checks.append({
-            "run_id": run_id, "source_id": source_id, "entity": entity, "logical_date": logical_date,
-            "rule": rule.name, "severity": rule.severity, "rows_checked": len(positions),
-            "rows_failed": len(failed_pos), "passed": len(failed_pos) == 0,
-            "example_refs": [str(r) for r in refs[failed_pos[: cfg.example_refs]]],
-        })
-    checks_df = pd.DataFrame(checks, columns=DQ_CHECK.names)
-
-    held, reason = False, None
-    n = len(positions)
-    share = len(q_pos) / n if n else 0.0
-    if n >= cfg.min_rows_for_hold and share > cfg.held_threshold:
-        top = sorted(((int(sub[:, j].sum()), rules[j].name) for j in np.flatnonzero(critical)), reverse=True)
-        named = ", ".join(f"{name} ({count})" for count, name in top[:3] if count)
-        held = True
-        reason = (f"source {source_id}, {entity}: {len(q_pos)} of {n} rows ({share:.0%}) failed critical rules, "
-                  f"above the {cfg.held_threshold:.0%} threshold; most frequent: {named}. Nothing of this "
-                  "source is merged until the rows are corrected at the source and the sync is re-run.")
-    return ValidationOutcome(accepted, quarantined, checks_df, held, reason)
+    rows = combined.iloc[qpos][silver_cols].reset_index(drop=True)
+    r, j = np.nonzero(f.fail[qpos])
+    names = np.array([rule.name for rule in f.rules], dtype=object)
+    records = records_json(rows)
+    for i in np.flatnonzero(np.isin(qpos, np.fromiter(f.parse, dtype=np.int64, count=len(f.parse)))):
+        prow = f.parse[int(qpos[i])]
+        if prow:  # rare: the raw unreadable values join the record, as received
+            rec = json.loads(records[i]) | {k: jsonable(v) for k, v in prow.items()}
+            records[i] = json.dumps(rec, ensure_ascii=False, default=str)
+    nip = rows["nip"].astype("string") if "nip" in rows else pd.Series(pd.NA, index=rows.index, dtype="string")
+    return pd.DataFrame({
+        "run_id": pd.Series(run_id, index=rows.index, dtype="string"),
+        "source_id": rows["source_id"].astype("string"),
+        "entity": pd.Series(entity, index=rows.index, dtype="string"),
+        "source_row_ref": rows["source_row_ref"].astype("string"),
+        "nip": nip,
+        "failed_checks": _list_column(r, names[j], len(qpos)),
+        "reasons": _reasons(f, rows, qpos),
+        "record": pd.Series(records, index=rows.index, dtype="string"),
+    }, columns=QUARANTINE.names)
 
 
-def validate_batch(entity: str, frames: list[tuple[str, pd.DataFrame]], *, run_id: str, logical_date: str
-                   ) -> dict[str, ValidationOutcome]:
+def _checks(entity: str, f: _Failures, combined: pd.DataFrame, codes: np.ndarray, lengths: np.ndarray,
+            source_ids: list[str], *, run_id: str, logical_date: str, cfg: ValidationConfig
+            ) -> tuple[pd.DataFrame, np.ndarray]:
+    """dq rows of every source (source-major, rules in suite order) and the sources × rules failure counts."""
+    n_src, n_rules = len(source_ids), len(f.rules)
+    counts = np.zeros((n_src, n_rules), dtype=np.int64)
+    examples = np.empty(n_src * n_rules, dtype=object)
+    examples[:] = [[] for _ in range(len(examples))]
+    refs = combined["source_row_ref"].to_numpy(dtype=object) if len(combined) else np.empty(0, dtype=object)
+    for j in range(n_rules):
+        pos = np.flatnonzero(f.fail[:, j])
+        if not len(pos):
+            continue
+        src = codes[pos]  # non-decreasing: sources are contiguous and in order
+        counts[:, j] = np.bincount(src, minlength=n_src)
+        bounds = np.searchsorted(src, np.arange(n_src + 1))
+        for s in np.flatnonzero(counts[:, j]):
+            take = pos[bounds[s]: min(bounds[s] + cfg.example_refs, bounds[s + 1])]
+            examples[s * n_rules + j] = [str(x) for x in refs[take]]
+    failed = counts.ravel()
+    checks = pd.DataFrame({
+        "run_id": run_id, "source_id": np.repeat(np.array(source_ids, dtype=object), n_rules), "entity": entity,
+        "logical_date": logical_date, "rule": np.tile(np.array([r.name for r in f.rules], dtype=object), n_src),
+        "severity": np.tile(np.array([r.severity for r in f.rules], dtype=object), n_src),
+        "rows_checked": np.repeat(lengths, n_rules).astype(np.int64), "rows_failed": failed,
+        "passed": failed == 0, "example_refs": examples,
+    }, columns=DQ_CHECK.names)
+    return checks, counts
+
+
+def _held(source_id: str, entity: str, n: int, quarantined: int, counts: np.ndarray, rules: list[Rule],
+          cfg: ValidationConfig) -> str | None:
+    """Why this source+entity is held, or None when it may be merged."""
+    share = quarantined / n if n else 0.0
+    if n < cfg.min_rows_for_hold or share <= cfg.held_threshold:
+        return None
+    top = sorted(((int(counts[j]), r.name) for j, r in enumerate(rules) if r.severity == "critical"), reverse=True)
+    named = ", ".join(f"{name} ({count})" for count, name in top[:3] if count)
+    return (f"source {source_id}, {entity}: {quarantined} of {n} rows ({share:.0%}) failed critical rules, "
+            f"above the {cfg.held_threshold:.0%} threshold; most frequent: {named}. Nothing of this "
+            "source is merged until the rows are corrected at the source and the sync is re-run.")
+
+
+def validate_batch(entity: str, frames: list[tuple[str, pd.DataFrame]], *, run_id: str, logical_date: str,
+                   results_dir: str | Path | None = None) -> dict[str, ValidationOutcome]:
     """Validate harmonized frames of several sources for one entity; one outcome per source id.
 
     ``frames`` are ``(source_id, DataFrame)`` with canonical + lineage columns and ``parse_errors`` (JSON
     ``{column: raw value}`` for values the harmonizer could not read, which arrive null). One GX run covers
-    all frames; results are split per source by ``source_row_ref``.
+    all frames; results are split per source by position (each source's rows stay contiguous). With
+    ``results_dir``, GX's validation result of the batch is also saved there as JSON (see
+    :func:`talenta.validate.datadocs.save_gx_result`) for :func:`talenta.validate.build_data_docs`.
     """
     suite = load_suite(entity)
-    combined, parts = _combine(entity, frames, run_id)
-    parse = {}
-    if PARSE_ERRORS in combined:
-        raw = combined[PARSE_ERRORS]
-        for pos in np.flatnonzero(raw.notna().to_numpy()):
-            found = _parse_errors(raw.iloc[pos])
-            if found:
-                parse[int(pos)] = found
-    rules, fail, parse_fields = _failures(suite, combined, logical_date, parse)
     cfg = load_config()
+    combined, lengths = _combine(entity, frames, run_id)
+    source_ids = [sid for sid, _ in frames]
+    f = _failures(suite, combined, logical_date)
+    codes = np.repeat(np.arange(len(frames)), lengths)
+    critical = np.array([r.severity == "critical" for r in f.rules], dtype=bool)
+    bad = f.fail[:, critical].any(axis=1)
+    qpos, apos = np.flatnonzero(bad), np.flatnonzero(~bad)
+
+    silver_cols = silver_schema(entity).names
+    accepted = combined.iloc[apos][silver_cols].reset_index(drop=True)
+    warn_idx = np.flatnonzero(~critical)
+    wr, wk = np.nonzero(f.fail[np.ix_(apos, warn_idx)])
+    warn_names = np.array([f.rules[j].name for j in warn_idx], dtype=object)
+    accepted["dq_warnings"] = _list_column(wr, warn_names[wk], len(apos))
+    quarantined = _quarantine(entity, f, combined, qpos, run_id)
+    checks, counts = _checks(entity, f, combined, codes, lengths, source_ids, run_id=run_id,
+                             logical_date=logical_date, cfg=cfg)
+    if results_dir is not None and f.gx_result is not None:
+        from talenta.validate.datadocs import save_gx_result
+
+        save_gx_result(f.gx_result, results_dir, entity=entity, run_id=run_id, logical_date=logical_date,
+                       source_ids=source_ids)
+
+    q_len = np.bincount(codes[qpos], minlength=len(frames))
+    a_len = lengths - q_len
+    a_off, q_off = np.concatenate([[0], np.cumsum(a_len)]), np.concatenate([[0], np.cumsum(q_len)])
+    n_rules = len(f.rules)
     outcomes = {}
-    start = 0
-    # _combine keeps each source's rows contiguous and in order, so source k is rows start..start+len of
-    # the failure matrix, and its own (small, unchunked) part serves the row lookups.
-    for (source_id, _), part in zip(frames, parts, strict=True):
-        outcomes[source_id] = _split(entity, source_id, part.reset_index(drop=True), start, rules, fail, parse,
-                                     parse_fields, run_id=run_id, logical_date=logical_date, cfg=cfg)
-        start += len(part)
+    for s, source_id in enumerate(source_ids):
+        reason = _held(source_id, entity, int(lengths[s]), int(q_len[s]), counts[s], f.rules, cfg)
+        outcomes[source_id] = ValidationOutcome(
+            accepted.iloc[a_off[s]:a_off[s + 1]].reset_index(drop=True),
+            quarantined.iloc[q_off[s]:q_off[s + 1]].reset_index(drop=True),
+            checks.iloc[s * n_rules:(s + 1) * n_rules].reset_index(drop=True),
+            reason is not None, reason, f.gx_result)
     return outcomes
 
 

@@ -1,8 +1,10 @@
-"""One Great Expectations run over a prepared batch; returns which rows failed which expectation.
+"""One Great Expectations run over a prepared batch: GX's counts, and the row masks behind them.
 
 GX is imported here, inside functions only: ``import great_expectations`` costs seconds and must never run
 when a DAG file or ``talenta.validate`` is merely imported. The context is ephemeral (nothing written to
-disk); failing rows come back as their ``(source_id, source_row_ref)`` pair, never as a position.
+disk). GX runs with result format ``BASIC`` (counts and a few sample values, no per-row objects); the rows
+behind each count come from :mod:`talenta.validate.masks`, and every mask must count exactly what GX
+counted, else the run fails: the dq numbers are GX's, the masks only locate them.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from talenta.validate.masks import expectation_mask, gx_frame
 from talenta.validate.rules import Suite
 
-ROW_KEY = ("source_id", "source_row_ref")
+RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 5}
 
 
 @dataclass(frozen=True)
@@ -27,8 +30,21 @@ class ExpectationResult:
     index: int
     rule: str
     success: bool
-    failed_positions: np.ndarray  # row positions in the prepared frame, resolved from the row keys
+    failed: np.ndarray  # boolean mask over the batch rows; its count equals GX's unexpected_count
+    unexpected_count: int
     element_count: int
+
+
+@dataclass(frozen=True)
+class SuiteRun:
+    """GX's validation result of one batch (JSON-able, for Data Docs) and the per-expectation outcomes."""
+
+    results: list[ExpectationResult]
+    gx_result: dict[str, Any]
+
+
+class CountMismatch(RuntimeError):
+    """A row mask disagrees with GX's count: the mask's predicate no longer matches GX's semantics."""
 
 
 @cache
@@ -37,7 +53,11 @@ def _context() -> Any:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.execution_engine import pandas_execution_engine
 
+    # GX fingerprints every pandas batch below this size by hashing all its cells (seconds per million
+    # rows) for a batch marker nothing here reads; 0 turns the fingerprint off.
+    pandas_execution_engine.HASH_THRESHOLD = 0
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     return ctx
@@ -61,7 +81,8 @@ def _batch(frame: pd.DataFrame, entity: str) -> Any:
     return definition.get_batch(batch_parameters={"dataframe": frame})
 
 
-def _gx_suite(suite: Suite) -> Any:
+def gx_suite(suite: Suite) -> Any:
+    """The GX ``ExpectationSuite`` object of a parsed suite (each expectation's meta carries its index)."""
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
@@ -73,30 +94,26 @@ def _gx_suite(suite: Suite) -> Any:
     return gx.ExpectationSuite(name=f"talenta_{suite.entity}", expectations=expectations)
 
 
-def run_suite(suite: Suite, frame: pd.DataFrame, parameters: dict[str, Any]) -> list[ExpectationResult]:
-    """Validate ``frame`` (all sources of the batch, prepared) against ``suite`` in one GX run."""
-    keys = pd.MultiIndex.from_frame(frame[list(ROW_KEY)].astype("string"))
+def run_suite(suite: Suite, prepared: pd.DataFrame, parameters: dict[str, Any]) -> SuiteRun:
+    """Validate ``prepared`` (all sources of the batch) against ``suite`` in one GX run."""
+    frame = gx_frame(suite, prepared)
     batch = _batch(frame, suite.entity)
-    result = batch.validate(
-        _gx_suite(suite),
-        expectation_parameters=parameters,
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": list(ROW_KEY),
-                       "return_unexpected_index_query": False},
-    )
+    result = batch.validate(gx_suite(suite), expectation_parameters=parameters, result_format=RESULT_FORMAT)
     out = []
     for res in result.results:
         meta = res.expectation_config.meta
+        where = (f"GX expectation #{meta['index']} ({res.expectation_config.type}, rule {meta['rule']}) of "
+                 f"suite {suite.path}")
         if res.exception_info and res.exception_info.get("raised_exception"):
-            raise RuntimeError(
-                f"GX expectation #{meta['index']} ({res.expectation_config.type}, rule {meta['rule']}) of "
-                f"suite {suite.path} could not run: {res.exception_info.get('exception_message')}; "
-                "fix the suite or the derived column it reads")
-        unexpected = res.result.get("unexpected_index_list") or []
-        if unexpected:
-            wanted = pd.MultiIndex.from_tuples([(u["source_id"], u["source_row_ref"]) for u in unexpected])
-            positions = keys.get_indexer(wanted)
-        else:
-            positions = np.empty(0, dtype=np.intp)
-        out.append(ExpectationResult(meta["index"], meta["rule"], bool(res.success), positions,
+            raise RuntimeError(f"{where} could not run: {res.exception_info.get('exception_message')}; "
+                               "fix the suite or the derived column it reads")
+        exp = suite.expectations[meta["index"]]
+        failed = expectation_mask(exp, frame, parameters)
+        counted = int(res.result.get("unexpected_count") or 0)
+        if int(failed.sum()) != counted:
+            raise CountMismatch(f"{where}: GX counted {counted} unexpected rows but the row mask found "
+                                f"{int(failed.sum())}; align talenta.validate.masks with GX's semantics")
+        out.append(ExpectationResult(meta["index"], meta["rule"], bool(res.success), failed, counted,
                                      int(res.result.get("element_count") or len(frame))))
-    return out
+    out.sort(key=lambda r: r.index)
+    return SuiteRun(out, result.to_json_dict())

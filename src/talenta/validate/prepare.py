@@ -64,6 +64,14 @@ def _bool(values: pd.Series | np.ndarray, applies: pd.Series | np.ndarray, index
     return out
 
 
+def _digits(text: pd.Series) -> pd.Series:
+    """Digit strings (or NA) as Int64: a direct cast is 10x faster than ``to_numeric`` on Arrow strings."""
+    try:
+        return text.astype("Int64")
+    except (ValueError, TypeError, ArithmeticError):  # e.g. non-ASCII digits: the lenient path decides
+        return pd.to_numeric(text, errors="coerce").astype("Int64")
+
+
 def _nip_parts(df: pd.DataFrame) -> dict[str, pd.Series]:
     """Shape and pieces of the NIP: birth date, CPNS year-month or PPPK code, gender digit, sequence."""
     nip = _text(df, "nip").str.strip()
@@ -75,11 +83,11 @@ def _nip_parts(df: pd.DataFrame) -> dict[str, pd.Series]:
     shape[nip.isna()] = pd.NA  # missing: reported by mandatory_fields
     ok = nip.where(is18)
     birth = pd.to_datetime(ok.str.slice(0, 8), format="%Y%m%d", errors="coerce")
-    code = pd.to_numeric(ok.str.slice(12, 14), errors="coerce").astype("Int64")
+    code = _digits(ok.str.slice(12, 14))
     return {
-        "shape": shape, "is18": is18, "birth": birth, "year": pd.to_numeric(ok.str.slice(8, 12)).astype("Int64"),
+        "shape": shape, "is18": is18, "birth": birth, "year": _digits(ok.str.slice(8, 12)),
         "code": code, "gender_digit": ok.str.slice(14, 15),
-        "sequence": pd.to_numeric(ok.str.slice(15, 18), errors="coerce").astype("Int64"),
+        "sequence": _digits(ok.str.slice(15, 18)),
     }
 
 
@@ -145,10 +153,11 @@ def prepare_employee(df: pd.DataFrame, logical_date: str) -> pd.DataFrame:
     nik = _text(df, "nik").str.strip()
     nik16 = nik.str.fullmatch(r"\d{16}").fillna(False).astype(bool)
     expected_day = birth.dt.day + np.where(gender == "P", 40, 0)
+    nik_digits = nik.where(nik16)  # only 16-digit NIKs are checked (see applies below)
     nik_ok = (
-        (pd.to_numeric(nik.str.slice(6, 8), errors="coerce") == expected_day)
-        & (pd.to_numeric(nik.str.slice(8, 10), errors="coerce") == birth.dt.month)
-        & (pd.to_numeric(nik.str.slice(10, 12), errors="coerce") == birth.dt.year % 100)
+        (_digits(nik_digits.str.slice(6, 8)) == expected_day)
+        & (_digits(nik_digits.str.slice(8, 10)) == birth.dt.month)
+        & (_digits(nik_digits.str.slice(10, 12)) == birth.dt.year % 100)
     )
     applies = (nik16 & birth.notna() & gender.isin(codes.GENDERS).fillna(False)).to_numpy(dtype=bool)
     out["_nik_matches"] = _bool(nik_ok.fillna(False), applies, idx)
