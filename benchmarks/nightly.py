@@ -1,0 +1,355 @@
+"""The national-run benchmark (``make bench``): the nightly chain through Airflow at a chosen scale.
+
+    .venv/bin/python benchmarks/nightly.py --scale 0.05 [--modes embedded,celery] [--sources p001,d3578]
+
+Per mode (embedded = ``dag.test()`` in a child process on SQLite metadata; celery = the CeleryExecutor
+topology of ``talenta.deploy.topology`` on this machine's Redis and PostgreSQL) and per stage
+(regional_sync, warehouse_merge, talent_scoring): wall time, rows per second (rows extracted from the
+sources that night, from the run records), peak memory (largest single process RSS and the whole process
+tree, sampled every 0.2 s with psutil) and the Airflow overhead share (1 - time inside task instances /
+stage wall). Then two references on the same files: the naive baseline (pandas ``read_csv`` + ``to_sql``
+into PostgreSQL on a sample, extrapolated) and the DuckDB floor (plain CSV -> Parquet of every CSV drop
+file). Results are appended to ``benchmarks/RESULTS.md`` with the command and the machine.
+
+Stages whose DAG file does not exist yet are reported as missing rather than failing the harness.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import psutil
+
+from talenta import runtime, settings
+
+ROOT = settings.home()
+
+CHAIN = ("regional_sync", "warehouse_merge", "talent_scoring")
+LOGICAL_DATE = "2026-12-01"
+
+
+class PeakMemory:
+    """Samples RSS of a process and its children in a thread; peak single process and peak tree (MB)."""
+
+    def __init__(self, pid: int, interval: float = 0.2) -> None:
+        self.pid, self.interval = pid, interval
+        self.peak_process_mb = 0.0
+        self.peak_tree_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                root = psutil.Process(self.pid)
+                procs = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                procs = []
+            rss = []
+            for proc in procs:
+                with contextlib.suppress(psutil.Error):
+                    rss.append(proc.memory_info().rss / 2**20)
+            if rss:
+                self.peak_process_mb = max(self.peak_process_mb, max(rss))
+                self.peak_tree_mb = max(self.peak_tree_mb, sum(rss))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def machine() -> str:
+    """One line describing this machine."""
+    cpu = platform.processor() or "cpu"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = psutil.virtual_memory().total / 2**30
+    return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GB RAM, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}")
+
+
+def present_stages() -> list[str]:
+    """Chain stages whose DAG file exists."""
+    return [d for d in CHAIN if (ROOT / "dags" / f"{d}.py").exists()]
+
+
+def build_world(out: Path, scale: float, seed: int, sources: list[str] | None) -> tuple[float, dict]:
+    """Build the synthetic nation (``talenta synth build``'s function); seconds and world.json."""
+    from talenta.synth import world
+
+    start = time.perf_counter()
+    world.build(world.BuildOptions(out=out, scale=scale, seed=seed, faults=False,
+                                   sources=tuple(sources) if sources else None))
+    return time.perf_counter() - start, json.loads((out / "world.json").read_text())
+
+
+def rows_extracted(lake: Path) -> int:
+    """Rows extracted from all sources that night, from the run records."""
+    total = 0
+    for path in (lake / "_state" / "runs").glob(f"logical_date={LOGICAL_DATE}/*.json"):
+        record = json.loads(path.read_text())
+        total += sum(e.get("rows_extracted", 0) for e in record.get("entities", {}).values())
+    return total
+
+
+def _busy_seconds(intervals: list[tuple[dt.datetime, dt.datetime]]) -> float:
+    """Length of the union of task intervals (parallel tasks are not counted twice)."""
+    busy, end = 0.0, None
+    for start, stop in sorted(intervals):
+        if end is None or start > end:
+            busy += (stop - start).total_seconds()
+            end = stop
+        elif stop > end:
+            busy += (stop - end).total_seconds()
+            end = stop
+    return busy
+
+
+def _parse(ts: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(ts.replace("Z", "+00:00")) if ts else None
+
+
+def run_embedded(stages: list[str], conf: dict, env: dict) -> list[dict]:
+    """Each stage with ``python -m talenta.dagrun`` (dag.test) in a child process."""
+    results = []
+    db = Path(env["AIRFLOW_HOME"]) / "airflow.db"
+    for dag_id in stages:
+        cmd = [sys.executable, "-m", "talenta.dagrun", dag_id, "--date", LOGICAL_DATE,
+               "--conf", json.dumps(conf if dag_id == CHAIN[0] else {})]
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        with PeakMemory(proc.pid) as mem:
+            out, err = proc.communicate()
+        wall = time.perf_counter() - start
+        # dag.test() logs to stdout too; the summary is the last line dagrun prints.
+        lines = [ln for ln in out.splitlines() if ln.startswith('{"dag_id"')]
+        summary = json.loads(lines[-1]) if lines else {"state": "error"}
+        if summary.get("state") != "success":
+            print(f"{dag_id} (embedded) did not succeed: {summary}\n{err[-3000:]}", file=sys.stderr)
+        with sqlite3.connect(db) as con:
+            rows = con.execute(
+                "select start_date, end_date from task_instance where dag_id = ? and run_id = "
+                "(select run_id from dag_run where dag_id = ? order by id desc limit 1)", (dag_id, dag_id)).fetchall()
+        busy = _busy_seconds([(_parse(a), _parse(b)) for a, b in rows if a and b])
+        results.append({"mode": "embedded", "stage": dag_id, "state": summary.get("state"), "wall_s": wall,
+                        "busy_s": busy, "peak_process_mb": mem.peak_process_mb, "peak_tree_mb": mem.peak_tree_mb})
+        if summary.get("state") != "success":
+            break  # downstream stages would only measure an empty or stale input
+    return results
+
+
+def run_celery(stages: list[str], conf: dict, data_dir: Path, root: Path, extra_env: dict) -> list[dict]:
+    """The chain through the Celery topology and REST API v2; downstream stages follow by asset."""
+    from talenta.deploy.pools import ensure_pools
+    from talenta.deploy.topology import Topology
+
+    results = []
+    topo = Topology(root=root, data_dir=data_dir, extra_env=extra_env)
+    topo.start(timeout=300)
+    try:
+        client = topo.client()
+        ensure_pools(client)
+        client.wait_for_dags(stages, timeout=180)
+        for dag_id in stages:
+            client.unpause(dag_id)
+        logical = dt.datetime.fromisoformat(LOGICAL_DATE).replace(tzinfo=dt.UTC).isoformat()
+        with PeakMemory(os.getpid()) as mem:
+            # The topology's processes are children of this one; the tree peak includes all services.
+            t0 = time.perf_counter()
+            first = client.trigger(stages[0], conf if stages[0] == CHAIN[0] else {}, logical_date=logical)
+            runs = [(stages[0], client.wait_for_run(stages[0], first["dag_run_id"], timeout=4 * 3600))]
+            for dag_id in stages[1:]:
+                runs.append((dag_id, client.wait_for_any_run(dag_id, timeout=4 * 3600)))
+            total = time.perf_counter() - t0
+        previous_end = None
+        for dag_id, run in runs:
+            start, end = _parse(run.get("queued_at") or run.get("start_date")), _parse(run.get("end_date"))
+            if previous_end is not None and start and previous_end > start:
+                start = previous_end
+            tis = client.task_instances(dag_id, run["dag_run_id"])
+            busy = _busy_seconds([(_parse(t["start_date"]), _parse(t["end_date"])) for t in tis
+                                  if t.get("start_date") and t.get("end_date")])
+            wall = (end - start).total_seconds() if start and end else float("nan")
+            results.append({"mode": "celery", "stage": dag_id, "state": run["state"], "wall_s": wall,
+                            "busy_s": busy, "peak_process_mb": mem.peak_process_mb,
+                            "peak_tree_mb": mem.peak_tree_mb})
+            previous_end = end
+        results.append({"mode": "celery", "stage": "chain (trigger to last stage done)", "state": "-",
+                        "wall_s": total, "busy_s": sum(r["busy_s"] for r in results), "peak_process_mb":
+                        mem.peak_process_mb, "peak_tree_mb": mem.peak_tree_mb})
+        client.close()
+    finally:
+        topo.stop()
+    return results
+
+
+def csv_files(world: Path) -> list[Path]:
+    """Every CSV drop file of the world."""
+    return sorted(world.glob("sources/*/drop/*.csv"))
+
+
+def duckdb_floor(world: Path, out: Path) -> dict:
+    """Plain CSV -> Parquet of every drop file with DuckDB (all columns as text, like bronze)."""
+    import duckdb
+
+    files = csv_files(world)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = 0
+    start = time.perf_counter()
+    con = duckdb.connect()
+    for i, path in enumerate(files):
+        target = out / f"{i:05d}.parquet"
+        con.execute(f"copy (select * from read_csv('{path}', all_varchar=true, header=true)) "
+                    f"to '{target}' (format parquet, compression zstd)")
+        rows += con.execute(f"select count(*) from '{target}'").fetchone()[0]
+    seconds = time.perf_counter() - start
+    return {"files": len(files), "rows": rows, "seconds": seconds, "rows_per_s": rows / seconds if seconds else 0}
+
+
+def naive_baseline(world: Path, sample_rows: int, floor_rows: int) -> dict:
+    """pandas read_csv + to_sql into a fresh PostgreSQL database for a sample; extrapolated to all rows."""
+    import pandas as pd
+    import sqlalchemy as sa
+
+    from talenta.deploy.topology import PG_ADMIN_DSN, admin_sql, pg_url
+
+    db = f"talenta_bench_{uuid.uuid4().hex[:8]}"
+    admin_sql(PG_ADMIN_DSN, f'create database "{db}"')
+    engine = sa.create_engine(pg_url(PG_ADMIN_DSN, db).replace("postgresql://", "postgresql+psycopg2://"))
+    loaded, start = 0, time.perf_counter()
+    try:
+        for i, path in enumerate(csv_files(world)):
+            if loaded >= sample_rows:
+                break
+            try:
+                frame = pd.read_csv(path, dtype=str, sep=None, engine="python", nrows=sample_rows - loaded,
+                                    encoding_errors="replace")
+            except (ValueError, pd.errors.ParserError):
+                continue  # broken files are the pipeline's business; the baseline just loads the rest
+            frame.to_sql(f"t{i}", engine, index=False, if_exists="replace", chunksize=5000, method="multi")
+            loaded += len(frame)
+        seconds = time.perf_counter() - start
+    finally:
+        engine.dispose()
+        admin_sql(PG_ADMIN_DSN, f'drop database if exists "{db}" with (force)')
+    rate = loaded / seconds if seconds else 0.0
+    return {"rows": loaded, "seconds": seconds, "rows_per_s": rate,
+            "extrapolated_s": floor_rows / rate if rate else float("nan")}
+
+
+def render(args: argparse.Namespace, command: str, world_s: float, info: dict, stages: list[str],
+           results: list[dict], rows: int, floor: dict, naive: dict) -> str:
+    """The RESULTS.md section of one run."""
+    lines = [
+        f"## Run {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} at scale {args.scale}",
+        "", f"Command: `{command}`", "", f"Machine: {machine()}", "",
+        f"World: {len(info.get('sources', []))} sources, seed {args.seed}, built in {world_s:.1f} s "
+        f"(not part of the chain). Rows extracted that night: {rows:,}.",
+        f"Stages present: {', '.join(stages) or 'none'}; missing: "
+        f"{', '.join(d for d in CHAIN if d not in stages) or 'none'}.", "",
+        "| mode | stage | state | wall s | rows/s | peak process MB | peak tree MB | Airflow overhead |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        rate = rows / r["wall_s"] if r["wall_s"] and rows else 0
+        overhead = 1 - r["busy_s"] / r["wall_s"] if r["wall_s"] else float("nan")
+        lines.append(f"| {r['mode']} | {r['stage']} | {r['state']} | {r['wall_s']:.1f} | {rate:,.0f} | "
+                     f"{r['peak_process_mb']:,.0f} | {r['peak_tree_mb']:,.0f} | {overhead:.0%} |")
+    lines += [
+        "",
+        f"DuckDB floor (CSV -> Parquet, {floor['files']} drop files): {floor['rows']:,} rows in "
+        f"{floor['seconds']:.1f} s = {floor['rows_per_s']:,.0f} rows/s.",
+        f"Naive baseline (pandas read_csv + to_sql into PostgreSQL): {naive['rows']:,} sample rows in "
+        f"{naive['seconds']:.1f} s = {naive['rows_per_s']:,.0f} rows/s; the same {floor['rows']:,} CSV rows "
+        f"would take about {naive['extrapolated_s']:.0f} s (extrapolated, linear).",
+        "",
+        "rows/s = rows extracted from the sources that night / stage wall time (the same numerator for every "
+        "stage, so the figures compare stages). Airflow overhead = 1 - (union of task-instance run time) / "
+        "stage wall: scheduling, queueing, worker start and DAG parsing. Peak process = the largest single "
+        "process; tree = the benchmark process and all its children (embedded: the dag.test process; "
+        "celery: every Airflow service).", "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; append the results to benchmarks/RESULTS.md."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=0.05)
+    parser.add_argument("--seed", type=int, default=20261201)
+    parser.add_argument("--sources", default=None, help="comma-separated source ids (default: all 644)")
+    parser.add_argument("--modes", default="embedded,celery")
+    parser.add_argument("--work", default=str(ROOT / "data" / "bench"), help="scratch folder (emptied)")
+    parser.add_argument("--baseline-rows", type=int, default=50_000, help="sample size of the naive baseline")
+    parser.add_argument("--results", default=str(ROOT / "benchmarks" / "RESULTS.md"))
+    args = parser.parse_args(argv)
+    command = "python benchmarks/nightly.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    sources = args.sources.split(",") if args.sources else None
+    work = Path(args.work).resolve()
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    world = work / "world"
+    env = runtime.airflow_env({**os.environ, "TALENTA_DATA_DIR": str(work / "embedded"),
+                               "AIRFLOW_HOME": str(work / "airflow_home")})
+    world_s, info = build_world(world, args.scale, args.seed, sources)
+    stages = present_stages()
+    conf = {"sources": sources or info.get("sources", []), "world": str(world)}
+    secrets_env = {
+        "AIRFLOW__SECRETS__BACKEND": "airflow.secrets.local_filesystem.LocalFilesystemBackend",
+        "AIRFLOW__SECRETS__BACKEND_KWARGS": json.dumps({"connections_file_path": str(world / "connections.json")}),
+    }
+    server = None
+    results: list[dict] = []
+    rows = 0
+    try:
+        if stages and any((world / "sources").glob("*/api")):
+            from talenta.synth.server import start_background
+
+            server, _ = start_background(world)
+        modes = args.modes.split(",") if stages else []
+        if "embedded" in modes:
+            runtime.ensure_airflow_db(env)
+            results += run_embedded(stages, conf, {**env, **secrets_env})
+            rows = rows_extracted(work / "embedded" / "lake")
+        if "celery" in modes:
+            results += run_celery(stages, conf, work / "celery_data", work / "celery", secrets_env)
+            rows = rows or rows_extracted(work / "celery_data" / "lake")
+    finally:
+        if server is not None:
+            server.shutdown()
+    floor = duckdb_floor(world, work / "floor")
+    naive = naive_baseline(world, args.baseline_rows, floor["rows"])
+    section = render(args, command, world_s, info, stages, results, rows, floor, naive)
+    results_path = Path(args.results)
+    header = "# Nightly chain benchmark results\n\nAppended by `make bench` (benchmarks/nightly.py), newest last.\n\n"
+    previous = results_path.read_text() if results_path.exists() else header
+    results_path.write_text(previous.rstrip("\n") + "\n\n" + section)
+    print(section)
+    return 0 if all(r["state"] in ("success", "-") for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

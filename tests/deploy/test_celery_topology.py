@@ -1,0 +1,189 @@
+"""The Celery topology for real: Airflow api-server, scheduler, dag-processor and a Celery worker on this
+machine's Redis and PostgreSQL, driven through REST API v2 as an operator's client would.
+
+1. the deployment smoke chain (tests/deploy/dags): a task runs on the Celery worker, writes to the PostgreSQL
+   warehouse and the shared lake, in a pool, and its asset event starts the follower DAG;
+2. the nightly chain on a small synthetic nation: trigger ``regional_sync`` (or the first stage of the chain
+   that exists yet), let the downstream stages follow through their assets, check the warehouse.
+
+Stages not written yet are left out automatically: extend ``CHAIN`` / ``WAREHOUSE_CHECKS`` as they land.
+Under CI a missing Redis or PostgreSQL fails the test; elsewhere it skips.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from talenta import settings
+from talenta.deploy.pools import ensure_pools, pool_sizes
+from talenta.deploy.topology import ServiceUnavailable, Topology, check_services
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(420)]
+
+HERE = Path(__file__).parent
+SOURCES = ("p001", "p002", "p005", "p008", "d3578")  # every kind: sql, files, rest (see config/sources.yaml)
+LOGICAL_DATE = "2026-12-01"
+
+# The nightly chain in order: (dag_id, conf to trigger it with or None when an asset starts it).
+CHAIN = (
+    ("regional_sync", lambda world: {"sources": list(SOURCES), "world": str(world)}),
+    ("warehouse_merge", None),
+    ("talent_scoring", None),
+)
+# What must hold in the warehouse after each stage: (dag_id, table, minimum rows).
+WAREHOUSE_CHECKS = (
+    ("warehouse_merge", "source_sync", 1),
+    ("warehouse_merge", "employee_current", 1),
+    ("warehouse_merge", "dim_region", 1),
+)
+
+
+def _require_services() -> None:
+    try:
+        check_services()
+    except ServiceUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs the machine's services: {exc}")
+        pytest.skip(str(exc))
+
+
+def _dags_folder(tmp_path: Path) -> Path:
+    """The project's DAG files plus the deployment smoke DAGs, in one folder for the dag-processor."""
+    folder = tmp_path / "dags"
+    folder.mkdir()
+    for path in [*sorted((settings.home() / "dags").glob("*.py")), HERE / "dags" / "deploy_smoke.py"]:
+        (folder / path.name).symlink_to(path)
+    return folder
+
+
+def _present_chain() -> list[tuple[str, object]]:
+    return [(dag_id, conf) for dag_id, conf in CHAIN if (settings.home() / "dags" / f"{dag_id}.py").exists()]
+
+
+def _world(tmp_path: Path):
+    """A small synthetic nation with its REST server, when the synth stage exists; else (None, None)."""
+    try:
+        from talenta.synth.server import start_background
+        from talenta.synth.testing import small_world
+    except ImportError:
+        return None, None
+    world = small_world(tmp_path, sources=list(SOURCES))
+    server, _ = start_background(world)
+    return world, server
+
+
+def _count(conn, table: str) -> int:
+    with conn.cursor() as cur:
+        cur.execute(f'select count(*) from "{table}"')  # table names come from WAREHOUSE_CHECKS, not input
+        return cur.fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory):
+    """The running topology (and the small world when the chain can run), stopped and checked at the end."""
+    _require_services()
+    tmp_path = tmp_path_factory.mktemp("deploy")
+    chain = _present_chain()
+    world, server = _world(tmp_path) if chain and chain[0][0] == "regional_sync" else (None, None)
+    extra_env = {}
+    if world is not None:
+        # Sources' connections through Airflow's secrets backend, as production would hold them.
+        extra_env = {
+            "AIRFLOW__SECRETS__BACKEND": "airflow.secrets.local_filesystem.LocalFilesystemBackend",
+            "AIRFLOW__SECRETS__BACKEND_KWARGS": json.dumps({"connections_file_path": str(world / "connections.json")}),
+        }
+    topo = Topology(root=tmp_path / "celery", dags_folder=_dags_folder(tmp_path), extra_env=extra_env)
+    try:
+        topo.start(timeout=240)
+        pgids = [p.pid for p in topo.procs.values()]
+        client = topo.client()
+        assert ensure_pools(client) == pool_sizes()
+        client.wait_for_dags(["deploy_smoke", "deploy_smoke_follow"], timeout=120)
+        yield topo, client, chain, world
+        client.close()
+    finally:
+        topo.stop()
+        if server is not None:
+            server.shutdown()
+    # Nothing left behind: every process group gone, both databases dropped.
+    for pgid in pgids:
+        with pytest.raises(ProcessLookupError):
+            os.killpg(pgid, 0)
+    with psycopg2.connect(topo.pg_admin_dsn) as conn, conn.cursor() as cur:
+        cur.execute("select datname from pg_database where datname in (%s, %s)", (topo.metadata_db, topo.warehouse_db))
+        assert cur.fetchall() == []
+    # The run folder (service logs, task logs, lake) stays in pytest's tmp dir for diagnosis.
+
+
+def _warehouse(topo: Topology):
+    return psycopg2.connect(topo.warehouse_url.replace("+psycopg2", ""))
+
+
+def test_pools_are_set_through_rest(deployment):
+    _, client, _, _ = deployment
+    assert {k: v for k, v in client.pools().items() if k in pool_sizes()} == pool_sizes()
+
+
+def test_smoke_chain_runs_on_the_celery_worker(deployment):
+    topo, client, _, _ = deployment
+    client.unpause("deploy_smoke_follow")
+    client.unpause("deploy_smoke")
+    run = client.trigger("deploy_smoke", {"rows": 5})
+    done = client.wait_for_run("deploy_smoke", run["dag_run_id"], timeout=120)
+    assert done["state"] == "success", client.task_instances("deploy_smoke", run["dag_run_id"])
+    tis = client.task_instances("deploy_smoke", run["dag_run_id"])
+    assert [t["pool"] for t in tis] == ["talenta_files"]
+    assert all(t["queue"] == topo.queue for t in tis), "task did not go through this topology's Celery queue"
+    follow = client.wait_for_any_run("deploy_smoke_follow", timeout=120)
+    assert follow["state"] == "success"
+    with _warehouse(topo) as conn, conn.cursor() as cur:
+        cur.execute("select count(*), count(distinct pid) from smoke_row where run_id = %s", (run["dag_run_id"],))
+        assert cur.fetchone() == (5, 1)
+        cur.execute("select max(rows_seen) from smoke_follow")
+        assert cur.fetchone()[0] >= 5
+    markers = list((Path(topo.env["TALENTA_DATA_DIR"]) / "smoke").glob("*.txt"))
+    assert [m.read_text().strip() for m in markers] == ["5"]
+    assert "deploy_smoke" in (topo.log_file("airflow-worker").read_text(errors="replace")
+                              + "".join(p.read_text(errors="replace")
+                                        for p in Path(topo.env["AIRFLOW__LOGGING__BASE_LOG_FOLDER"]).rglob("*.log")))
+
+
+def test_nightly_chain_through_rest(deployment):
+    topo, client, chain, world = deployment
+    if not chain or chain[0][0] != "regional_sync" or world is None:
+        pytest.skip(f"nightly chain not drivable yet (stages present: {[d for d, _ in chain]}, "
+                    f"synth: {world is not None}); the smoke chain covered the topology")
+    client.wait_for_dags([d for d, _ in chain], timeout=60)
+    for dag_id, _ in chain:
+        client.unpause(dag_id)
+    first, conf = chain[0]
+    # Unpausing a scheduled DAG starts its latest scheduled run (for regional_sync: all 644 sources); an
+    # operator running one small nation skips those (max_active_runs=1 would queue ours behind them).
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for dag_id, _ in chain:
+            for r in client.dag_runs(dag_id):
+                if r["run_type"] == "scheduled" and r["state"] not in ("failed", "success"):
+                    client.set_run_state(dag_id, r["dag_run_id"], "failed")
+        time.sleep(1)
+    logical = dt.datetime.fromisoformat(LOGICAL_DATE).replace(tzinfo=dt.UTC).isoformat()
+    run = client.trigger(first, conf(world) if conf else {}, logical_date=logical)
+    states = {first: client.wait_for_run(first, run["dag_run_id"], timeout=180)["state"]}
+    assert states[first] == "success", client.task_instances(first, run["dag_run_id"])
+    for dag_id, _ in chain[1:]:
+        done = client.wait_for_any_run(dag_id, timeout=180, run_type="asset_triggered")
+        states[dag_id] = done["state"]
+        assert done["state"] == "success", (dag_id, client.task_instances(dag_id, done["dag_run_id"]))
+    assert set(states.values()) == {"success"}, states
+    present = {d for d, _ in chain}
+    with _warehouse(topo) as conn:
+        for dag_id, table, minimum in WAREHOUSE_CHECKS:
+            if dag_id in present:
+                assert _count(conn, table) >= minimum, f"{table} after {dag_id}"
