@@ -71,6 +71,8 @@ def normalize(raw: object) -> str | None:
     if text.isdigit():
         level = BY_SIASN_ID.get(text.zfill(2))
         return level.code if level else None
+    if text.upper() in BY_CODE:  # canonical codes with a hyphen (SLTA-K) lose it in the key below
+        return text.upper()
     key = " ".join(_PUNCT.sub(" ", text.upper()).split())
     if key in BY_CODE:
         return key
