@@ -99,7 +99,9 @@ def load_registry(path: Path | None = None) -> tuple[Source, ...]:
     from talenta.sources.dialects import dialect_names
 
     path = path or registry_file()
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    # The C loader parses the 644 entries ~10x faster than the pure-Python one (every CLI call reads them).
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     known_dialects = dialect_names()
     seen: set[str] = set()
     sources = []
