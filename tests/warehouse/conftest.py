@@ -24,6 +24,7 @@ from talenta.lake.layout import partition_dir, state_dir, write_json_atomic, wri
 from talenta.sources.registry import load_registry
 from talenta.warehouse.lake_reader import DQ_SCHEMA, QUARANTINE_SCHEMA
 
+PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 D1, D2, D3 = "2026-01-01", "2026-01-02", "2026-01-03"
 NIP = {i: f"19800101200501100{i}" for i in range(1, 6)}
 
@@ -132,3 +133,45 @@ def lake_root(tmp_path: Path) -> Path:
 def duck_url(tmp_path: Path) -> str:
     """A DuckDB warehouse file of its own."""
     return f"duckdb:///{tmp_path / f'wh-{uuid.uuid4().hex[:6]}.duckdb'}"
+
+
+@pytest.fixture
+def pg_schema():
+    """A unique PostgreSQL schema (and its staging twin), dropped after the test; fails under CI if no server."""
+    from talenta.warehouse.db import Warehouse
+
+    try:
+        import psycopg2
+
+        psycopg2.connect(PG_URL, connect_timeout=3).close()
+    except Exception as exc:
+        from tests.conftest import require_service
+
+        require_service("PostgreSQL at 127.0.0.1:5432", str(exc))
+    name = f"wh_test_{uuid.uuid4().hex[:8]}"
+    yield name
+    with Warehouse(PG_URL) as wh:
+        wh.execute(f"drop schema if exists {name} cascade")
+        wh.execute(f"drop schema if exists {name}_staging cascade")
+
+
+def drop_roles(*names: str) -> None:
+    """Drop test roles (revoking what they were granted first); missing roles are ignored."""
+    from talenta.warehouse.db import Warehouse
+
+    with Warehouse(PG_URL) as wh:
+        for name in names:
+            if wh.scalar("select count(*) from pg_roles where rolname = ?", [name]):
+                wh.execute(f"drop owned by {name}")
+                wh.execute(f"drop role {name}")
+
+
+@pytest.fixture
+def pg_roles(pg_schema):
+    """Unique analyst and region group roles for one test, dropped after it (roles are cluster-wide)."""
+    from talenta.warehouse.security import Roles
+
+    tag = uuid.uuid4().hex[:8]
+    roles = Roles(analyst=f"t_analyst_{tag}", region=f"t_region_{tag}")
+    yield roles
+    drop_roles(roles.analyst, roles.region)

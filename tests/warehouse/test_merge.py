@@ -140,3 +140,16 @@ def test_unused_dates_are_plain_iso(lake_root):
         f"logical_date={d}" for d in (D1, D2, D3)
     ]
     assert REG_A != REG_B
+
+
+def test_partition_with_wrong_types_is_named_in_the_error(lake_root, duck_url):
+    import pyarrow as pa
+
+    from talenta.lake.layout import partition_dir, write_partition
+
+    bad = pa.table({"nip": [NIP[1]], "year": ["dua ribu"], "source_id": [SRC_A],
+                    "source_row_ref": ["skp.csv:2"], "run_id": [f"run-{SRC_A}-{D2}"]})
+    target = partition_dir("silver", "performance", SRC_A, D2, root=lake_root)
+    write_partition(target, bad)
+    with pytest.raises(ValueError, match=r"logical_date=2026-01-02.*'year'"):
+        merge(duck_url, lake_root=lake_root, logical_date=D3)

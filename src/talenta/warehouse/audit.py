@@ -107,7 +107,8 @@ def audit(wh: Warehouse, staging: str) -> list[str]:
 def publish(wh: Warehouse, staging: str, target: str, view_sql: list[str]) -> None:
     """Replace the published tables in ``target`` by the staged ones, and recreate the analyst views.
 
-    One transaction on both engines: readers see the old state until the commit, then the new one.
+    One transaction on both engines: readers see the old state until the commit, then the new one. On
+    PostgreSQL the staged tables are moved (the staging schema is dropped afterwards anyway).
     """
     s, t = check_identifier(staging), check_identifier(target)
     cascade = " cascade" if wh.is_postgres else ""
@@ -116,7 +117,11 @@ def publish(wh: Warehouse, staging: str, target: str, view_sql: list[str]) -> No
             wh.execute(f"drop view if exists {t}.{name}{cascade}")
         for table in PUBLISHED_TABLES:
             wh.execute(f"drop table if exists {t}.{table}{cascade}")
-            wh.execute(f"create table {t}.{table} as select * from {s}.{table}")
+            if wh.is_postgres:
+                # Moving the audited table is a catalog change, not a copy of millions of rows.
+                wh.execute(f"alter table {s}.{table} set schema {t}")
+            else:  # DuckDB has no ALTER TABLE ... SET SCHEMA
+                wh.execute(f"create table {t}.{table} as select * from {s}.{table}")
         wh.use_schema(t)
         for sql in view_sql:
             wh.execute(sql)

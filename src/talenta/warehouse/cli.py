@@ -18,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     m = subparsers.add_parser("merge", help="merge the lake into the warehouse (build, audit, publish)")
     m.add_argument("--url", help="warehouse URL (default TALENTA_WAREHOUSE_URL)")
     m.add_argument("--schema", help="target schema (default main / public)")
-    m.add_argument("--logical-date", help="date of the gold partition (default today)")
+    m.add_argument("--logical-date", help="date of the gold partition (default: the newest logical date with run records in the lake)")
     m.add_argument("--no-gold", action="store_true", help="do not write gold Parquet")
     m.set_defaults(func=_merge)
 

@@ -348,6 +348,9 @@ class Warehouse:
             finally:
                 self._con.unregister(view)
             return
+        # pyarrow's CSV writer emits garbage (NUL bytes) for zero-length chunks, which a table concatenated
+        # from partitions has whenever a source delivered no rows of an entity: drop them first.
+        table = pa.Table.from_batches([b for b in table.to_batches() if b.num_rows], schema=table.schema)
         buf = io.BytesIO()
         pacsv.write_csv(_csv_ready(table), buf, pacsv.WriteOptions(include_header=False))
         buf.seek(0)

@@ -57,6 +57,7 @@ class LakeInputs:
 
     tables: dict[str, pa.Table]
     skipped: list[dict[str, Any]] = field(default_factory=list)
+    newest_date: str | None = None  # newest logical date with a run record (what the state is "as of")
 
 
 def _partitions(zone_dir: Path) -> list[tuple[str, str, Path]]:
@@ -163,40 +164,89 @@ def dim_tables() -> dict[str, pa.Table]:
         "instansi_id": [a.instansi_id for a in ags], "instansi_name": [a.name for a in ags],
         "level": [a.level for a in ags], "region_code": [a.region_code for a in ags],
     })
-    return {"raw_dim_region": region, "raw_dim_instansi": instansi}
+    return {"raw_dim_region": region, "raw_dim_instansi": instansi, "raw_source": source_table()}
+
+
+def source_table() -> pa.Table:
+    """One row per registered source (source_id, region_code, instansi_id): the region of lake rows."""
+    try:
+        from talenta.sources.registry import load_registry
+
+        srcs = load_registry()
+    except Exception as exc:  # same fallback as source_sync_table: a test lake may use ids outside it
+        log.warning("source registry unavailable (%s); regional row-level security will hide its rows", exc)
+        srcs = []
+    return pa.table({
+        "source_id": pa.array([s.source_id for s in srcs], pa.string()),
+        "region_code": pa.array([s.region_code for s in srcs], pa.string()),
+        "instansi_id": pa.array([s.instansi_id for s in srcs], pa.string()),
+    })
+
+
+_PATH_RE = r"entity=(?P<entity>[^/\\]+)[/\\]source_id=(?P<source_id>[^/\\]+)[/\\]logical_date=(?P<logical_date>[^/\\]+)"
+
+
+def _read_many(files: list[Path], schema: pa.Schema) -> pa.Table:
+    """Read many partition files in one multi-threaded DuckDB scan, conformed to ``schema``.
+
+    entity, source_id and logical_date come from each file's partition path when the file lacks them
+    (logical_date always does: it is the partition's). Files with incompatible types make DuckDB fail;
+    then the files are read one by one so the error names the file.
+    """
+    if not files:
+        return schema.empty_table()
+    import duckdb
+    import pyarrow.compute as pc
+
+    try:
+        with duckdb.connect() as con:
+            t = con.read_parquet([str(f) for f in files], union_by_name=True, filename=True).to_arrow_table()
+        parts = pc.extract_regex(t.column("filename"), _PATH_RE).combine_chunks()
+        t = t.drop(["filename"] + (["logical_date"] if "logical_date" in t.column_names else []))
+        t = t.append_column("logical_date", pc.cast(parts.field("logical_date"), pa.date32()))
+        for name in ("entity", "source_id"):
+            if name not in t.column_names:
+                t = t.append_column(name, parts.field(name))
+        return _conform(t, schema, files[0].parent.parent.parent)
+    except (duckdb.Error, ValueError, pa.ArrowInvalid) as exc:
+        log.warning("one-scan read of %d files failed (%s); reading them one by one", len(files), exc)
+    out = []
+    for f in files:
+        entity, source_id = f.parent.parent.parent.name.split("=", 1)[1], f.parent.parent.name.split("=", 1)[1]
+        t = _with_date(pq.read_table(f), f.parent.name.split("=", 1)[1])
+        for name, value in (("entity", entity), ("source_id", source_id)):
+            if name in schema.names and name not in t.column_names:
+                t = t.append_column(name, pa.array([value] * t.num_rows, pa.string()))
+        out.append(_conform(t, schema, f))
+    return pa.concat_tables(out)
 
 
 def read_lake(root: Path | None = None) -> LakeInputs:
-    """Read every mergeable silver partition, all quarantine and dq partitions, and the run records."""
+    """Read every mergeable silver partition, all quarantine and dq partitions, and the run records.
+
+    Each zone × entity is one DuckDB scan over the selected files (the merge's fixed cost used to be
+    thousands of single-file reads).
+    """
     root = root or lake_dir()
     records = read_run_records(root)
     tables: dict[str, pa.Table] = {}
     skipped: list[dict[str, Any]] = []
     for entity in ENTITIES:
-        schema = raw_schema(entity)
-        parts = []
+        files = []
         for source_id, logical_date, f in _partitions(root / "silver" / f"entity={entity}"):
             ok, why = _mergeable(records.get((source_id, logical_date)), entity)
             if not ok:
                 skipped.append({"entity": entity, "source_id": source_id, "logical_date": logical_date,
                                 "reason": why})
                 continue
-            parts.append(_conform(_with_date(pq.read_table(f), logical_date), schema, f))
-        tables[f"raw_{entity}"] = pa.concat_tables(parts) if parts else schema.empty_table()
+            files.append(f)
+        tables[f"raw_{entity}"] = _read_many(files, raw_schema(entity))
     for zone, schema, name in (("quarantine", QUARANTINE_SCHEMA, "raw_quarantine"), ("dq", DQ_SCHEMA, "raw_dq")):
-        parts = []
-        for entity_dir in sorted((root / zone).glob("entity=*")):
-            entity = entity_dir.name.split("=", 1)[1]
-            for source_id, logical_date, f in _partitions(entity_dir):
-                t = _with_date(pq.read_table(f), logical_date)
-                if "entity" not in t.column_names:
-                    t = t.append_column("entity", pa.array([entity] * t.num_rows, pa.string()))
-                if "source_id" not in t.column_names:
-                    t = t.append_column("source_id", pa.array([source_id] * t.num_rows, pa.string()))
-                parts.append(_conform(t, schema, f))
-        tables[name] = pa.concat_tables(parts) if parts else schema.empty_table()
+        files = [f for entity_dir in sorted((root / zone).glob("entity=*")) for _s, _d, f in _partitions(entity_dir)]
+        tables[name] = _read_many(files, schema)
     tables["raw_source_sync"] = source_sync_table(records)
     tables.update(dim_tables())
     if skipped:
         log.info("merge skips %d silver partitions (held, failed or unrecorded)", len(skipped))
-    return LakeInputs(tables=tables, skipped=skipped)
+    newest = max((d for _s, d in records), default=None)
+    return LakeInputs(tables=tables, skipped=skipped, newest_date=newest)

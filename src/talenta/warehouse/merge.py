@@ -24,6 +24,7 @@ from talenta.settings import home
 from talenta.warehouse.audit import PUBLISHED_TABLES, AuditError, audit, publish
 from talenta.warehouse.db import Warehouse
 from talenta.warehouse.lake_reader import LakeInputs, read_lake
+from talenta.warehouse.security import Roles, apply_security
 
 log = logging.getLogger(__name__)
 
@@ -122,12 +123,17 @@ def merge(
     logical_date: str | None = None,
     write_gold: bool = True,
     before_publish: Callable[[Warehouse, str], None] | None = None,
+    roles: Roles | None = None,
 ) -> MergeResult:
     """Merge the lake into the warehouse at ``url`` (default ``TALENTA_WAREHOUSE_URL``).
 
     Builds the new state in ``<target>_staging``, audits it and publishes it in one transaction; raises
     ``AuditError`` (nothing published) when the audit fails. ``before_publish`` is a hook called between
-    audit and publish (tests use it to interrupt a merge).
+    audit and publish (tests use it to interrupt a merge). On PostgreSQL the publish also applies
+    ``sql/security`` for ``roles`` (default from the environment, see ``talenta.warehouse.security``).
+    ``logical_date`` labels the gold partition; by default it is the newest logical date with run records
+    in the lake (the date the merged state is "as of"), so a re-run with the same lake writes the same
+    partition.
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -148,7 +154,11 @@ def merge(
             before_publish(wh, staging)
         t3 = time.perf_counter()
         views = [_statement(f) for f in sql_files("analyst")]
-        publish(wh, staging, target, views)
+        # Grants and row-level security go in the same transaction as the new tables: no reader ever
+        # sees a published table without its policies.
+        with wh.transaction():
+            publish(wh, staging, target, views)
+            apply_security(wh, target, roles)
         wh.execute(f"drop schema if exists {staging} cascade")
         timings["publish_s"] = round(time.perf_counter() - t3, 3)
         counts = {t: int(wh.scalar(f"select count(*) from {target}.{t}")) for t in PUBLISHED_TABLES}
@@ -156,7 +166,7 @@ def merge(
             from talenta.warehouse.gold import write_gold as _write_gold
 
             t4 = time.perf_counter()
-            _write_gold(wh, logical_date or dt.date.today().isoformat(), root=lake_root)
+            _write_gold(wh, logical_date or inputs.newest_date or dt.date.today().isoformat(), root=lake_root)
             timings["gold_s"] = round(time.perf_counter() - t4, 3)
     timings["total_s"] = round(time.perf_counter() - t0, 3)
     log.info("warehouse published to %s: %s", target, counts)
