@@ -45,9 +45,14 @@ def world(clean_world, tmp_path) -> Path:
 @pytest.fixture
 def api(world):
     """The synth HTTP server serving the world's REST sources on a free loopback port."""
-    from talenta.synth.server import start_background
+    import threading
 
-    server, thread = start_background(world)
+    from talenta.synth.server import make_server
+
+    server = make_server(world, 0)
+    # A short poll interval: shutdown() waits for it, and every REST test stops a server.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
     yield server
     server.shutdown()
     server.server_close()

@@ -105,10 +105,18 @@ def test_extra_column_kept_missing_column_named(world):
     ext = reader(world, "p006", "siasn_export").extract("employee", DATE)
     frame = harmonize(ext.table, get_dialect("siasn_export"), "employee", source_id="p006", run_id="r")
     assert set(frame.extra) == {'{"KETERANGAN": "catatan"}'}
-    with pytest.raises(SchemaDriftError) as err:
-        harmonize(ext.table.drop_columns(["NIK"]), get_dialect("siasn_export"), "employee", source_id="p006",
-                  run_id="r")
-    assert "'NIK'" in str(err.value) and "siasn_export" in str(err.value)
+    # An optional column (NIK) may go missing: its values are null and a warning names it.
+    warnings: list[str] = []
+    frame = harmonize(ext.table.drop_columns(["NIK"]), get_dialect("siasn_export"), "employee",
+                      source_id="p006", run_id="r", warnings=warnings)
+    assert frame.nik.isna().all() and frame.nip.notna().all() and len(frame) == ext.rows
+    assert len(warnings) == 1 and "'NIK'" in warnings[0] and "siasn_export" in warnings[0]
+    # A required one (the key NIP, or a mandatory field like GOL AKHIR) fails with its name and the dialect.
+    for column in ("NIP", "GOL AKHIR"):
+        with pytest.raises(SchemaDriftError) as err:
+            harmonize(ext.table.drop_columns([column]), get_dialect("siasn_export"), "employee",
+                      source_id="p006", run_id="r")
+        assert f"'{column}'" in str(err.value) and "siasn_export" in str(err.value) and "required" in str(err.value)
 
 
 def test_file_is_ingested_once_but_rerun_of_its_date_reads_it(world):

@@ -36,7 +36,7 @@ def test_golongan_education_gender_spellings_and_nip_spaces():
     assert str(out.birth_date.iloc[1].date()) == "2000-02-29"
     errors = json.loads(out.parse_errors.iloc[2])
     assert errors == {"birth_date": "31-02-1999", "education_level": "Sarjana Kucing"}
-    assert out.parse_errors.iloc[0] is None and list(out.source_row_ref) == ["f.csv:1", "f.csv:2", "f.csv:3"]
+    assert pd.isna(out.parse_errors.iloc[0]) and list(out.source_row_ref) == ["f.csv:1", "f.csv:2", "f.csv:3"]
     assert set(out.run_id) == {"r1"} and out.extra.isna().all()
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import uuid
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -29,7 +31,7 @@ def assert_matches_truth(world, lake, sid, day):
         truth = pq.read_table(world / "truth" / f"{entity}.parquet").to_pandas()
         truth = truth[truth.source_id == sid].drop(columns=["source_id"])
         table = silver(lake, entity, sid, day)
-        got = (table.select(list(SCHEMAS[entity].names)).replace_schema_metadata(None).to_pandas()
+        got = (table.select(list(SCHEMAS[entity].names)).to_pandas()
                if table is not None else truth.iloc[:0])
         keys = list(KEYS[entity])
         a = truth.sort_values(keys).reset_index(drop=True).astype(str)
@@ -118,3 +120,40 @@ def test_mariadb_source_via_sql_connector(world):
         with con.cursor() as cur:
             cur.execute(f"DROP DATABASE IF EXISTS `{database}`")
         con.close()
+
+
+def _drop_column(path, column: str) -> None:
+    import csv
+
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    at = rows[0].index(column)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows([r[:at] + r[at + 1:] for r in rows])
+
+
+def test_missing_optional_column_warns_missing_required_column_fails_its_entity(world, tmp_path):
+    info = world_info(world)
+    day, lake = info["snapshot_date"], tmp_path / "lake"
+    drop = world / "sources" / "p006" / "drop"
+    _drop_column(next(drop.glob("pegawai_*.csv")), "NAMA PENDIDIKAN")  # education_major: optional
+    _drop_column(next(drop.glob("skp_*.csv")), "PREDIKAT KINERJA")  # predikat: a mandatory field
+    summary = sync_shard(["p006"], day, world=world, lake_root=lake)
+    record = SyncState(lake).read_run_record(day, "p006")
+    emp, perf = record["entities"]["employee"], record["entities"]["performance"]
+    assert emp["status"] in ("success", "held") and emp["rows_extracted"] > 0
+    assert emp["rows_extracted"] == emp["rows_accepted"] + emp["rows_quarantined"]
+    assert len(emp["warnings"]) == 1 and "'NAMA PENDIDIKAN'" in emp["warnings"][0]
+    assert "siasn_export" in emp["warnings"][0]
+    # Silver reads back with plain pyarrow/pandas (no pandas metadata in the lake) and the column is empty.
+    rows = pq.read_table(lake / "silver" / "entity=employee" / "source_id=p006" / f"logical_date={day}"
+                         / "part-0.parquet").to_pandas()
+    assert len(rows) == emp["rows_accepted"] and rows.education_major.isna().all() and rows.name.notna().all()
+    assert isinstance(rows.dq_warnings.iloc[0], (list, np.ndarray))
+    assert perf["status"] == "failed" and "'PREDIKAT KINERJA'" in perf["reason"]
+    assert "siasn_export" in perf["reason"] and "required" in perf["reason"]
+    assert record["status"] == "partial" and "p006" in summary["partial"]
+    assert silver(lake, "performance", "p006", day) is None
+    bronze = lake / "bronze" / "entity=performance" / "source_id=p006" / f"logical_date={day}"
+    manifest = json.loads((bronze / "_manifest.json").read_text())
+    assert "'PREDIKAT KINERJA'" in manifest["error"] and manifest["rows"] > 0

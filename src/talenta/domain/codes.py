@@ -69,6 +69,21 @@ def is_active(status: str | None) -> bool:
 RELIGIONS: dict[str, str] = {
     "1": "Islam", "2": "Kristen", "3": "Katholik", "4": "Hindu", "5": "Budha", "6": "Konghucu", "7": "Lainnya",
 }
+_RELIGION_BY_NAME = {name.upper(): rid for rid, name in RELIGIONS.items()} | {
+    "KRISTEN PROTESTAN": "2", "PROTESTAN": "2", "KATOLIK": "3", "BUDDHA": "5", "KONG HU CU": "6",
+    "KHONGHUCU": "6",
+}
+
+
+def normalize_religion(raw: object) -> str | None:
+    """SIASN agama id for an id or a name (``Islam`` → ``'1'``), else ``None``."""
+    if raw is None:
+        return None
+    text = str(raw).strip()
+    if text.isdigit():
+        return text.lstrip("0") if text.lstrip("0") in RELIGIONS else None
+    return _RELIGION_BY_NAME.get(" ".join(text.upper().split()))
+
 
 # Disciplinary penalty levels (SIASN jenisTingkatHukumanId).
 DISCIPLINE_LEVELS: dict[str, str] = {"R": "ringan", "S": "sedang", "B": "berat"}

@@ -16,6 +16,8 @@ _MANGLED = re.compile(r"^\d(?:[.,]\d+)?[eE]\+?\d+$")
 # Public so vectorised checks (pandas str.fullmatch) use the very same pattern as looks_mangled().
 MANGLED_PATTERN = _MANGLED.pattern
 _SEPARATORS = re.compile(r"[\s.\-']")
+# Public for vectorised cleaning (Arrow regex) with the very same separators as clean_number().
+SEPARATORS_PATTERN = _SEPARATORS.pattern
 
 
 def clean_number(raw: object) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 from talenta.lake.layout import partition_dir, write_partition
 from talenta.settings import lake_dir
 from talenta.sources.credentials import ConnInfo, get_connection, sqlalchemy_url
-from talenta.sources.errors import CredentialError, SourceError
+from talenta.sources.errors import CredentialError, SchemaDriftError, SourceError
 from talenta.sources.state import SyncState
 
 log = logging.getLogger(__name__)
@@ -86,9 +86,23 @@ def _extract(connector, src, entity: str, logical_date: str, since: str | None):
 
 
 def _entity_record(extracted: int = 0, accepted: int = 0, quarantined: int = 0, status: str = "success",
-                   reason: str | None = None) -> dict[str, Any]:
+                   reason: str | None = None, warnings: list[str] | None = None) -> dict[str, Any]:
     return {"rows_extracted": extracted, "rows_accepted": accepted, "rows_quarantined": quarantined,
-            "status": status, "reason": reason}
+            "status": status, "reason": reason, "warnings": list(warnings or [])}
+
+
+def _column_check(ext, dialect, entity: str, sid: str, origin: str) -> tuple[SchemaDriftError | None, list[str]]:
+    """(the error of a missing required column or None, warnings for missing optional columns)."""
+    from talenta.sources.connectors.base import ROW_REF
+    from talenta.sources.harmonize import check_columns
+
+    columns = [c for c in ext.table.column_names if c != ROW_REF]
+    if not columns and not ext.rows:  # an API with no records shows no columns
+        return None, []
+    try:
+        return None, check_columns(columns, dialect, entity, source_id=sid, origin=origin)
+    except SchemaDriftError as exc:
+        return exc, []
 
 
 def _clear(entity: str, source_id: str, logical_date: str, root: Path) -> None:
@@ -137,14 +151,19 @@ def sync_shard(source_ids: list[str], logical_date: str, *, run_id: str | None =
                     if ext.skipped:
                         record["entities"][entity] = _entity_record(reason=ext.skipped)
                         continue
+                    origin = f"{entity} from {ext.manifest.get('origin')}"
+                    drift, warnings = _column_check(ext, dialect, entity, sid, origin)
+                    # Bronze keeps what was received even when its columns fail the dialect (diagnosis).
                     write_partition(partition_dir("bronze", entity, sid, logical_date, root=root), ext.table,
                                     manifest={**ext.manifest, "run_id": run_id, "source_id": sid,
-                                              "entity": entity, "logical_date": logical_date})
-                    frame = harmonize(ext.table, dialect, entity, source_id=sid, run_id=run_id,
-                                      origin=f"{entity} from {ext.manifest.get('origin')}")
+                                              "entity": entity, "logical_date": logical_date,
+                                              "warnings": warnings, "error": str(drift) if drift else None})
+                    if drift is not None:
+                        raise drift
+                    frame = harmonize(ext.table, dialect, entity, source_id=sid, run_id=run_id, origin=origin)
                     frames.setdefault(entity, []).append((sid, frame))
                     pending[sid][entity] = ext
-                    record["entities"][entity] = _entity_record(extracted=ext.rows)
+                    record["entities"][entity] = _entity_record(extracted=ext.rows, warnings=warnings)
                 except Exception as exc:
                     log.warning("sync %s %s failed: %s", sid, entity, exc)
                     record["entities"][entity] = _entity_record(status="failed", reason=str(exc))
@@ -208,7 +227,10 @@ def _validate_and_publish(entity: str, batch: list[tuple[str, Any]], records: di
             outcome = outcomes[sid]
             tables = to_tables(entity, outcome)
             for zone in ("silver", "quarantine", "dq"):
-                write_partition(partition_dir(zone, entity, sid, logical_date, root=root), tables[zone])
+                # pandas metadata from the validation frames is not part of the lake contract, and made
+                # pq.read_table(...).to_pandas() fail on dq_warnings: partitions carry the plain schema.
+                write_partition(partition_dir(zone, entity, sid, logical_date, root=root),
+                                tables[zone].replace_schema_metadata(None))
             ent.update(rows_accepted=len(outcome.accepted), rows_quarantined=len(outcome.quarantined),
                        status="held" if outcome.held else "success", reason=outcome.reason)
             if ent["rows_accepted"] + ent["rows_quarantined"] != ent["rows_extracted"]:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 ROW_REF = "source_row_ref"
 
@@ -58,14 +59,26 @@ def to_text(value: Any) -> str | None:
     return str(value)
 
 
-def string_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], refs: Sequence[str]) -> pa.Table:
+def text_column(values: Sequence[Any]) -> pa.Array:
+    """One received column as strings (see :func:`to_text`), column-wise where the values allow it."""
+    try:
+        return pa.array(values, type=pa.string())  # the common case: text and nulls only
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        pass
+    if all(type(v) is int or v is None for v in values):  # ids and years from a database: str() == Arrow's
+        try:
+            return pc.cast(pa.array(values, type=pa.int64()), pa.string())
+        except (pa.ArrowInvalid, OverflowError):
+            pass
+    return pa.array([to_text(v) for v in values], type=pa.string())
+
+
+def string_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], refs: Sequence[str] | pa.Array) -> pa.Table:
     """An all-string Arrow table from row tuples (in ``columns`` order) and their row references."""
-    cols: list[list[str | None]] = [[] for _ in columns]
-    for row in rows:
-        for i, value in enumerate(row):
-            cols[i].append(to_text(value))
-    arrays = [pa.array(c, type=pa.string()) for c in cols]
-    arrays.append(pa.array(list(refs), type=pa.string()))
+    rows = rows if isinstance(rows, list) else list(rows)
+    by_column = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+    arrays = [text_column(list(values)) for values in by_column]
+    arrays.append(refs if isinstance(refs, pa.Array) else pa.array(list(refs), type=pa.string()))
     return pa.Table.from_arrays(arrays, names=[*columns, ROW_REF])
 
 

@@ -18,7 +18,9 @@ import time
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from talenta.sources.connectors.base import ROW_REF, Extract, manifest, string_table
@@ -90,59 +92,102 @@ def _first_bad_row(text: str, delimiter: str, width: int) -> tuple[int, int] | N
     return None
 
 
-def read_csv(path: Path, dialect: Dialect, *, source_id: str) -> pa.Table:
-    """A whole CSV file as an all-string table with ``source_row_ref`` = ``<file name>:<data row>``."""
+def row_refs(file_name: str, rows: int) -> pa.Array:
+    """``<file name>:<data row from 1>`` for ``rows`` rows, built column-wise."""
+    numbers = pc.cast(pa.array(np.arange(1, rows + 1, dtype=np.int64)), pa.string())
+    return pc.binary_join_element_wise(pa.repeat(pa.scalar(f"{file_name}:"), rows), numbers, "")
+
+
+def _header(data: bytes, dialect: Dialect, encoding: str | None) -> list[str]:
+    line = data.split(b"\n", 1)[0]
+    text = line.decode(encoding or "utf-8", errors="replace").lstrip("\ufeff")
+    return next(csv.reader([text.rstrip("\r")], delimiter=dialect.delimiter), [])
+
+
+def read_csv(path: Path, dialect: Dialect, *, source_id: str, data: bytes | None = None) -> pa.Table:
+    """A whole CSV file as an all-string table with ``source_row_ref`` = ``<file name>:<data row>``.
+
+    ``data`` are the file's bytes when the caller already read them (to hash them). Well-formed files go
+    straight through Arrow; anything Arrow rejects is re-examined line by line to say exactly what and
+    where (bad bytes, a row with the wrong number of fields), and nothing of a broken file is loaded.
+    """
     where = f"file {path.name}"
-    raw = path.read_bytes()
-    if not raw.strip():
+    raw = path.read_bytes() if data is None else data
+    if not raw or raw.isspace():
         raise BrokenFileError("the file is empty (0 rows, no header)", source_id=source_id, where=where,
                               hint="the export failed or is still running: drop the file again")
-    text = _decode(raw, dialect.encoding, where, source_id)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    header = next(csv.reader(io.StringIO(text), delimiter=dialect.delimiter))
-    if not text.endswith(("\n", "\r")):
-        last = text.rsplit("\n", 1)[-1]
-        rows = text.count("\n")
+    if not raw.endswith((b"\n", b"\r")):
+        last = raw.rsplit(b"\n", 1)[-1].decode(dialect.encoding, errors="replace")
+        rows = raw.count(b"\n")
         raise BrokenFileError(
             f"the last line (data row {rows}) is not terminated: the file was cut off or is still being "
             f"written ({last[:60]!r}...)", source_id=source_id, where=where,
             hint="wait for the export to finish, then drop the complete file again")
+    header = _header(raw, dialect, dialect.encoding)
+    if len(set(header)) != len(header):
+        dupes = sorted({h for h in header if header.count(h) > 1})
+        raise BrokenFileError(f"duplicate column names {dupes}", source_id=source_id, where=where,
+                              hint="rename the duplicate columns in the export")
+    table = None
+    if not any("\ufffd" in name for name in header):  # an undecodable header needs the careful path
+        try:
+            table = _fast_csv(raw, header, dialect)
+        except pa.ArrowInvalid:
+            table = None
+    if table is None:
+        table = _careful_csv(raw, header, dialect, where=where, source_id=source_id)
+    return table.append_column(ROW_REF, row_refs(path.name, table.num_rows))
+
+
+def _csv_options(header: list[str], dialect: Dialect) -> tuple:
+    parse = pacsv.ParseOptions(delimiter=dialect.delimiter, newlines_in_values=True)
+    convert = pacsv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=True,
+                                   null_values=[""])
+    return parse, convert
+
+
+def _fast_csv(raw: bytes, header: list[str], dialect: Dialect) -> pa.Table:
+    parse, convert = _csv_options(header, dialect)
+    utf8 = dialect.encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+    read = pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=1 << 24,
+                             encoding="utf8" if utf8 else dialect.encoding)
+    return pacsv.read_csv(io.BytesIO(raw), read_options=read, parse_options=parse, convert_options=convert)
+
+
+def _careful_csv(raw: bytes, header: list[str], dialect: Dialect, *, where: str, source_id: str) -> pa.Table:
+    """The slow path for files Arrow rejected: find and name the problem, or keep isolated bad bytes."""
+    text = _decode(raw, dialect.encoding, where, source_id)
+    if text.startswith("\ufeff"):
+        text = text[1:]
     bad = _first_bad_row(text, dialect.delimiter, len(header))
     if bad:
         raise BrokenFileError(
             f"data row {bad[0]} has {bad[1]} fields but the header has {len(header)}", source_id=source_id,
             where=f"{where}:{bad[0]}",
             hint=f"check the quoting and the delimiter {dialect.delimiter!r} of that row and re-export")
-    if len(set(header)) != len(header):
-        dupes = sorted({h for h in header if header.count(h) > 1})
-        raise BrokenFileError(f"duplicate column names {dupes}", source_id=source_id, where=where,
-                              hint="rename the duplicate columns in the export")
+    parse, convert = _csv_options(header, dialect)
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
-            parse_options=pacsv.ParseOptions(delimiter=dialect.delimiter, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()),
-                                                 strings_can_be_null=True, null_values=[""]),
-        )
+        return pacsv.read_csv(io.BytesIO(text.encode("utf-8")),
+                              read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+                              parse_options=parse, convert_options=convert)
     except pa.ArrowInvalid as exc:
         raise BrokenFileError(f"cannot be parsed as CSV: {exc}", source_id=source_id, where=where,
                               hint="re-export the file") from None
-    refs = pa.array([f"{path.name}:{i}" for i in range(1, table.num_rows + 1)], type=pa.string())
-    return table.append_column(ROW_REF, refs)
 
 
-def read_xlsx(path: Path, *, source_id: str) -> pa.Table:
-    """The first sheet of an XLSX file (header in row 1) as an all-string table; empty rows at the end dropped."""
+def read_xlsx(path: Path, *, source_id: str, data: bytes | None = None) -> pa.Table:
+    """The first sheet of an XLSX file (header in row 1) as an all-string table; empty rows at the end dropped.
+
+    ``data`` are the file's bytes when the caller already read them (to hash them).
+    """
     from openpyxl import load_workbook
 
     where = f"file {path.name}"
-    if path.stat().st_size == 0:
+    if (len(data) if data is not None else path.stat().st_size) == 0:
         raise BrokenFileError("the file is empty (0 bytes)", source_id=source_id, where=where,
                               hint="the export failed or is still running: drop the file again")
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        book = load_workbook(io.BytesIO(data) if data is not None else path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise BrokenFileError(f"is not a complete XLSX workbook ({type(exc).__name__}: {exc})",
                               source_id=source_id, where=where,
@@ -155,7 +200,7 @@ def read_xlsx(path: Path, *, source_id: str) -> pa.Table:
                                   hint="export with column headers in row 1")
         width = max(i + 1 for i, v in enumerate(header_row) if v is not None)
         header = [str(v).strip() if v is not None else f"column_{i + 1}" for i, v in enumerate(header_row[:width])]
-        data = []
+        body = []
         for number, row in enumerate(rows, start=1):
             values = [_cell(v) for v in row[:width]]
             values += [None] * (width - len(values))
@@ -163,15 +208,15 @@ def read_xlsx(path: Path, *, source_id: str) -> pa.Table:
                 raise BrokenFileError(f"data row {number} has values beyond the {width} header columns",
                                       source_id=source_id, where=f"{where}:{number}",
                                       hint="remove stray cells right of the table or add their header")
-            data.append(values)
+            body.append(values)
     except zipfile.BadZipFile as exc:
         raise BrokenFileError(f"the workbook is damaged ({exc})", source_id=source_id, where=where,
                               hint="drop the complete file again") from None
     finally:
         book.close()
-    while data and all(v is None for v in data[-1]):
-        data.pop()
-    return string_table(header, data, [f"{path.name}:{i}" for i in range(1, len(data) + 1)])
+    while body and all(v is None for v in body[-1]):
+        body.pop()
+    return string_table(header, body, row_refs(path.name, len(body)))
 
 
 def _cell(value: object) -> object:
@@ -221,13 +266,15 @@ class FileConnector:
             reason = (f"no complete {mapping.table}_<date>.{ext} yet; still being written: {partial}" if partial
                       else f"no {mapping.table}_<YYYYMMDD>.{ext} dated on or before {logical_date}")
             return Extract(self.source_id, entity, empty, {"rows": 0, "origin": str(self.drop_dir)}, reason)
-        digest = file_hash(path)
+        # One read: the bytes are hashed (ingested-once key) and parsed from memory.
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
         done_for = self.ingested.get(digest)
         if done_for is not None and done_for != logical_date:
             return Extract(self.source_id, entity, empty, {"rows": 0, "origin": path.name, "content_hash": digest},
                            f"{path.name} unchanged: already ingested for {done_for}")
-        table = (read_xlsx(path, source_id=self.source_id) if ext == "xlsx"
-                 else read_csv(path, self.dialect, source_id=self.source_id))
+        table = (read_xlsx(path, source_id=self.source_id, data=data) if ext == "xlsx"
+                 else read_csv(path, self.dialect, source_id=self.source_id, data=data))
         meta = manifest(table, started=started, finished=time.perf_counter(), origin=path.name,
-                        content_hash=digest, file=path.name, file_bytes=path.stat().st_size)
+                        content_hash=digest, file=path.name, file_bytes=len(data))
         return Extract(self.source_id, entity, table, meta)
