@@ -102,6 +102,8 @@ def regional_sync():
         day = _logical_date(context)
         lake = context["params"].get("lake")
         state = SyncState(Path(lake) if lake else None)
+        # The merge reads the date it must cover from the asset event, not from the wall clock.
+        context["outlet_events"][silver_asset()].extra = {"logical_date": day}
         out: dict = {"logical_date": day, "statuses": {}, "failed": {}, "rows": {}}
         for sid in (sid for shards in plans for shard in shards for sid in shard["sources"]):
             rec = state.read_run_record(day, sid)

@@ -6,6 +6,7 @@ The single writer of the national warehouse. Runs whenever regional_sync publish
 audits it (keys, one current row per NIP, no overlapping validity, counts reconcile with `source_sync`)
 and publishes it in one transaction (on PostgreSQL with its roles and row-level security), then writes
 gold Parquet. A failed audit publishes nothing. Emits asset `talenta_warehouse` for talent_scoring.
+Then **reports** builds every region's data-quality page and fix files and the GX Data Docs of the run.
 
 Dates: an asset-triggered run takes the logical dates of the triggering sync runs from the asset events;
 the published state is labelled with the newest logical date that has run records in the lake (never the
@@ -36,7 +37,8 @@ from talenta.dagkit import DEFAULT_ARGS, START_DATE, Tag, silver_asset, warehous
     doc_md=__doc__,
 )
 def warehouse_merge():
-    @task(outlets=[warehouse_asset()])
+    # One-slot pool shared with talent_scoring's writer: DuckDB allows a single writing process.
+    @task(outlets=[warehouse_asset()], pool="talenta_warehouse")
     def merge_and_publish(params: dict | None = None, triggering_asset_events=None) -> dict:
         """Build, audit and publish the warehouse; return dates, counts and skipped partitions (no data)."""
         from airflow.sdk.exceptions import AirflowFailException
@@ -49,7 +51,19 @@ def warehouse_merge():
             raise AirflowFailException("the lake has no run records yet: run regional_sync first, then this merge")
         return {**merge(logical_date=plan.as_of).as_dict(), "dates": plan.as_dict()}
 
-    merge_and_publish()
+    @task
+    def reports(merged: dict) -> dict:
+        """Regional data-quality pages, fix files and GX Data Docs for the published date (read-only)."""
+        from talenta.reports.build import build_reports
+        from talenta.validate import build_data_docs, gx_results_dir
+
+        day = merged["dates"]["as_of"]
+        index = build_reports(day)
+        results = gx_results_dir(day)
+        docs = build_data_docs(results, None, logical_date=day) if results.exists() else None
+        return {"logical_date": day, "reports": str(index), "data_docs": str(docs) if docs else None}
+
+    reports(merge_and_publish())
 
 
 warehouse_merge()

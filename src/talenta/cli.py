@@ -51,9 +51,9 @@ def _cmd_airflow_ui(args: argparse.Namespace) -> int:
 
     env = runtime.apply_airflow_env()
     runtime.ensure_airflow_db(env)
-    from talenta.demo import ensure_pools
+    from talenta.deploy.pools import ensure_pools
 
-    ensure_pools(env)
+    ensure_pools(env=env)
     port = env["AIRFLOW__API__PORT"]
     print(f"Airflow UI: http://127.0.0.1:{port}  (user admin, password admin; "
           f"set AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS and the password file in {env['AIRFLOW_HOME']} to change)")
@@ -81,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("airflow-ui", help="start the Airflow UI (standalone) on the embedded configuration")
     p.set_defaults(func=_cmd_airflow_ui)
     p = sub.add_parser("demo", help="build a small synthetic nation and run the nightly chain through Airflow")
-    p.add_argument("--scale", type=float, default=0.0004, help="share of the nation's 4.7 M ASN (default 0.0004)")
+    p.add_argument("--scale", type=float, default=0.005,
+                   help="scale of the synthetic nation (1.0 = 4.7 M ASN; only the sampled sources are built)")
     p.add_argument("--seed", type=int, default=20261203)
     p.add_argument("--all", action="store_true", help="sync all 644 sources instead of a sample of every kind")
     p.add_argument("--keep", action="store_true", help="keep data/ from an earlier demo instead of starting fresh")

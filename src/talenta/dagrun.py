@@ -58,7 +58,11 @@ def run_dag(dag_id: str, *, logical_date: dt.datetime | None = None, conf: dict[
     for ti in dag_run.get_task_instances():
         name = ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"
         tasks[name] = str(ti.state)
-    return DagRunResult(dag_id, str(dag_run.state), seconds, tasks)
+    state = str(dag_run.state)
+    if not tasks:
+        # Airflow creates no task instances for a date before the tasks' start_date: that is not a success.
+        state = "no_tasks"
+    return DagRunResult(dag_id, state, seconds, tasks)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -45,6 +45,20 @@ def check_run_id(run_id: str) -> str:
     return run_id
 
 
+def check_scored_on(scored_on: object) -> str:
+    """The scoring date as ``YYYY-MM-DD``; reject a missing or unparseable one with what to pass instead."""
+    try:
+        ts = pd.Timestamp(scored_on) if scored_on not in (None, "") else pd.NaT
+    except (ValueError, TypeError):
+        ts = pd.NaT
+    if pd.isna(ts):
+        raise ValueError(
+            f"invalid scored_on {scored_on!r}: pass the scoring date as YYYY-MM-DD (DAG param scored_on; "
+            "asset-triggered runs have no logical date, so the DAG passes the run's run_after date)"
+        )
+    return ts.date().isoformat()
+
+
 def _content_hash(frame: pd.DataFrame) -> int:
     """Order-independent content hash of a table: the sum of DuckDB's row hashes (fast, multi-threaded)."""
     import duckdb
@@ -147,7 +161,7 @@ def score(inputs: dict[str, pd.DataFrame], rules: Rules, *, run_id: str, scored_
     aggregate, not a warehouse table).
     """
     check_run_id(run_id)
-    scored_on = pd.Timestamp(scored_on).date().isoformat()
+    scored_on = check_scored_on(scored_on)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     raw_emp = inputs["employee_current"]
@@ -197,8 +211,11 @@ def score(inputs: dict[str, pd.DataFrame], rules: Rules, *, run_id: str, scored_
     pool = talent["in_succession_pool"].to_numpy(dtype=bool) & (reg_codes >= 0)
     pool_sizes = pd.Series(np.bincount(reg_codes[pool], minlength=len(reg_names)), index=reg_names)
     caps = matching.region_caps(pool_sizes[pool_sizes > 0], float(cfg["region_pool_cap_share"]))
+    # The cap protects a region's succession pool ("no region stripped of its best"): only proposals of
+    # pool members count against it; candidates outside the pool fall in an uncapped bucket ("").
+    capped_region = np.where(pool[sp], short["from_region_code"].fillna("").to_numpy(dtype=object), "")
     edges = pd.DataFrame({"vacancy_id": short["vacancy_id"], "nip": short["nip"],
-                          "region": short["from_region_code"].fillna(""), "weight": short["fit_score"]})
+                          "region": capped_region, "weight": short["fit_score"]})
     best = matching.optimal_assignment(edges, caps)
     greedy = matching.greedy_assignment(edges, caps)
     short["is_primary"] = False
@@ -274,6 +291,8 @@ def run(run_id: str, scored_on: str, *, rule_version: str | None = None, url: st
     report (HTML, default ``reports_dir()/talent``); return the summary."""
     from talenta.scoring import io
 
+    check_run_id(run_id)
+    scored_on = check_scored_on(scored_on)  # before the (long) warehouse read, not after it
     rules = load_rules(rule_version)
     started = datetime.now(UTC)
     inputs = io.read_inputs(url)

@@ -210,10 +210,12 @@ def sync_shard(source_ids: list[str], logical_date: str, *, run_id: str | None =
 
 def _validate_and_publish(entity: str, batch: list[tuple[str, Any]], records: dict, pending: dict, *,
                           run_id: str, logical_date: str, root: Path) -> None:
-    from talenta.validate import to_tables, validate_batch
+    from talenta.validate import gx_results_dir, to_tables, validate_batch
 
     try:
-        outcomes = validate_batch(entity, batch, run_id=run_id, logical_date=logical_date)
+        # GX results are kept per batch so the run's Data Docs can be built once, after the sync.
+        outcomes = validate_batch(entity, batch, run_id=run_id, logical_date=logical_date,
+                                  results_dir=gx_results_dir(logical_date, root=root))
     except Exception as exc:
         log.warning("validation of %s failed: %s", entity, exc)
         for sid, _ in batch:
