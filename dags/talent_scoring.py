@@ -42,14 +42,19 @@ from talenta.dagkit import DEFAULT_ARGS, JAKARTA, START_DATE, Tag, warehouse_ass
 )
 def talent_scoring():
     @task(pool="talenta_warehouse")
-    def score(params: dict | None = None, ds: str | None = None, run_id: str | None = None) -> dict:
+    def score(params: dict | None = None, ds: str | None = None, run_id: str | None = None,
+              dag_run=None) -> dict:
         """Run the nightly scoring for this DAG run; return the run summary (counts, totals, no data)."""
         import re
 
         from talenta.scoring.pipeline import run
 
         params = params or {}
-        scored_on = params.get("scored_on") or ds
+        # Asset-triggered runs (the nightly chain) have no logical date, so no ``ds``: they score as of
+        # the Jakarta day the run was queued for (``run_after``), which a re-run of that run keeps.
+        run_after = getattr(dag_run, "run_after", None)
+        scored_on = params.get("scored_on") or ds or (
+            run_after.astimezone(JAKARTA).date().isoformat() if run_after else None)
         safe_run_id = re.sub(r"[^A-Za-z0-9_.:+\-]", "_", run_id or f"score_{scored_on}")[:128]
         summary = run(safe_run_id, scored_on, rule_version=params.get("rule_version"))
         return {k: v for k, v in summary.items() if k != "inputs"}

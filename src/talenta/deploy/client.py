@@ -15,10 +15,17 @@ from typing import Any
 import httpx
 
 TERMINAL_RUN_STATES = frozenset({"success", "failed"})
+# Task-instance states that mean the run will not succeed soon: a waiting operator (or test) stops here
+# with the task's log instead of sitting out a retry delay.
+BAD_TASK_STATES = frozenset({"failed", "up_for_retry", "upstream_failed"})
 
 
 class AirflowApiError(RuntimeError):
     """A REST call failed; the message names the method, path, status and Airflow's answer."""
+
+
+class TaskFailedError(AirflowApiError):
+    """A task of a watched run failed or went up for retry; the message holds its log tail."""
 
 
 class AirflowClient:
@@ -59,10 +66,12 @@ class AirflowClient:
 
     def request(self, method: str, path: str, *, ok: tuple[int, ...] = (200, 201, 204), **kwargs) -> Any:
         """One authenticated call; re-login once on 401 (token expiry); JSON answer or None."""
+        extra_headers = kwargs.pop("headers", None) or {}
         for attempt in (1, 2):
             if self._token is None:
                 self.login()
-            resp = self._http.request(method, path, headers={"Authorization": f"Bearer {self._token}"}, **kwargs)
+            headers = {**extra_headers, "Authorization": f"Bearer {self._token}"}
+            resp = self._http.request(method, path, headers=headers, **kwargs)
             if resp.status_code == 401 and attempt == 1:
                 self._token = None
                 continue
@@ -100,7 +109,11 @@ class AirflowClient:
             if time.monotonic() > deadline:
                 errors = "; ".join(f"{e['filename']}: {e['stack_trace'][-300:]}" for e in self.import_errors())
                 raise AirflowApiError(f"DAGs {missing} not parsed after {timeout:.0f}s; import errors: {errors or 'none'}")
-            time.sleep(2.0)
+            time.sleep(1.0)
+
+    def dag(self, dag_id: str) -> dict:
+        """One DAG's details (``is_paused``, ``next_dagrun_run_after``, ...)."""
+        return self.request("GET", f"/api/v2/dags/{dag_id}")
 
     def set_paused(self, dag_id: str, paused: bool) -> dict:
         """Pause or unpause a DAG."""
@@ -137,32 +150,109 @@ class AirflowClient:
                             params={"limit": 1000})
         return data["task_instances"]
 
-    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 300.0, poll: float = 2.0) -> dict:
-        """Poll until the run is success or failed; raise with task states on timeout."""
+    def skip_scheduled_runs(self, dag_ids: list[str], timeout: float = 15.0) -> list[str]:
+        """Mark failed the run that unpausing a time-scheduled DAG starts (see docs/operations.md).
+
+        With ``catchup=False`` the scheduler starts the latest past schedule point on unpause (for
+        regional_sync: every source); an operator running one small nation, or a benchmark, skips it.
+        Returns the DAG ids whose scheduled run was skipped; returns as soon as every time-scheduled DAG
+        of ``dag_ids`` had one, or after ``timeout`` seconds.
+        """
+        timed = {d for d in dag_ids if self.dag(d).get("next_dagrun_run_after")}
+        skipped: set[str] = set()
+        deadline = time.monotonic() + timeout
+        while skipped != timed and time.monotonic() < deadline:
+            for dag_id in sorted(timed - skipped):
+                for run in self.dag_runs(dag_id):
+                    if run["run_type"] == "scheduled":
+                        if run["state"] not in TERMINAL_RUN_STATES:
+                            self.set_run_state(dag_id, run["dag_run_id"], "failed")
+                        skipped.add(dag_id)
+            time.sleep(0.5)
+        return sorted(skipped)
+
+    def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int, map_index: int = -1) -> str:
+        """The log of one task try as text (one line per structured log event, errors with their frames)."""
+        data = self.request(
+            "GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}",
+            params={"map_index": map_index, "full_content": True}, headers={"Accept": "application/json"},
+        )
+        content = (data or {}).get("content", [])
+        if isinstance(content, str):
+            return content
+        lines = []
+        for event in content:
+            if not isinstance(event, dict):
+                lines.append(str(event))
+                continue
+            line = f"{event.get('timestamp', '')} {event.get('level', '')} {event.get('event', '')}".strip()
+            for err in event.get("error_detail") or []:
+                where = [f"{f.get('filename')}:{f.get('lineno')} {f.get('name')}" for f in err.get("frames", [])]
+                line += f"\n  {err.get('exc_type')}: {err.get('exc_value')}\n    " + "\n    ".join(where[-6:])
+            lines.append(line)
+        return "\n".join(lines)
+
+    def check_tasks(self, dag_id: str, run_id: str, *, tail_chars: int = 4000) -> list[dict]:
+        """Task instances of a run; raise :class:`TaskFailedError` with the log tail of the first bad one."""
+        tis = self.task_instances(dag_id, run_id)
+        for ti in tis:
+            if ti["state"] in BAD_TASK_STATES:
+                # An up_for_retry task's failed try is the current try_number (Airflow 3 bumps it on retry).
+                try_number = max(1, int(ti.get("try_number") or 1))
+                try:
+                    tail = self.task_log(dag_id, run_id, ti["task_id"], try_number, ti.get("map_index", -1))
+                except AirflowApiError as exc:
+                    tail = f"(log not readable through the API: {exc})"
+                label = ti["task_id"] + (f"[{ti['map_index']}]" if ti.get("map_index", -1) >= 0 else "")
+                states = {t["task_id"]: t["state"] for t in tis}
+                raise TaskFailedError(
+                    f"{dag_id} run {run_id}: task {label} is {ti['state']} (try {try_number}); tasks: {states}; "
+                    f"log tail:\n{tail[-tail_chars:]}"
+                )
+        return tis
+
+    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 300.0, poll: float = 1.0,
+                     fail_fast: bool = True) -> dict:
+        """Poll until the run is success or failed; raise with task states on timeout.
+
+        With ``fail_fast`` a task that fails or goes up for retry raises :class:`TaskFailedError` at once
+        (with its log tail) instead of waiting out retries.
+        """
         deadline = time.monotonic() + timeout
         while True:
             run = self.dag_run(dag_id, run_id)
             if run["state"] in TERMINAL_RUN_STATES:
+                if run["state"] == "failed" and fail_fast:
+                    self.check_tasks(dag_id, run_id)
                 return run
+            if fail_fast:
+                self.check_tasks(dag_id, run_id)
             if time.monotonic() > deadline:
                 states = {t["task_id"]: t["state"] for t in self.task_instances(dag_id, run_id)}
                 raise AirflowApiError(f"{dag_id} run {run_id} still {run['state']} after {timeout:.0f}s; "
                                       f"tasks: {states}")
             time.sleep(poll)
 
-    def wait_for_any_run(self, dag_id: str, *, after: int = 0, timeout: float = 300.0,
-                         poll: float = 2.0, run_type: str | None = None) -> dict:
+    def wait_for_any_run(self, dag_id: str, *, after: int = 0, timeout: float = 300.0, poll: float = 1.0,
+                         run_type: str | None = None, appear_timeout: float | None = None,
+                         fail_fast: bool = True) -> dict:
         """Wait for the first run of ``dag_id`` (of ``run_type``, e.g. ``asset_triggered``, if given)
-        beyond the ``after`` runs already there to finish; asset-triggered runs have no id known in advance."""
-        deadline = time.monotonic() + timeout
+        beyond the ``after`` runs already there to finish; asset-triggered runs have no id known in advance.
+
+        ``appear_timeout`` (default ``timeout``) bounds the wait for the run to be created at all.
+        """
+        start = time.monotonic()
+        deadline = start + timeout
+        appear_deadline = start + (appear_timeout if appear_timeout is not None else timeout)
         while True:
             runs = [r for r in self.dag_runs(dag_id) if run_type is None or r["run_type"] == run_type]
             if len(runs) > after:
                 remaining = max(1.0, deadline - time.monotonic())
-                return self.wait_for_run(dag_id, runs[after]["dag_run_id"], timeout=remaining, poll=poll)
-            if time.monotonic() > deadline:
-                raise AirflowApiError(f"no new run of {dag_id} within {timeout:.0f}s (is it unpaused and "
-                                      "is its asset emitted?)")
+                return self.wait_for_run(dag_id, runs[after]["dag_run_id"], timeout=remaining, poll=poll,
+                                         fail_fast=fail_fast)
+            if time.monotonic() > min(deadline, appear_deadline):
+                raise AirflowApiError(f"no new run of {dag_id} within {time.monotonic() - start:.0f}s (is it "
+                                      "unpaused and is its asset emitted?)")
             time.sleep(poll)
 
     # -- pools -------------------------------------------------------------------------------------

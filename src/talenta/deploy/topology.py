@@ -92,6 +92,22 @@ TOPOLOGY_ONLY_ENV_NAMES = (
     "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT",
 )
 
+# Tuning for tests and benchmarks (never compose): a tiny nation finishes in seconds per task, so the
+# default pacing (dag folder rescan every 300 s, heartbeats every 5 s, 5 min retry delays) would dominate.
+QUICK_ENV: dict[str, str] = {
+    "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.5",
+    "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
+    "AIRFLOW__SCHEDULER__JOB_HEARTBEAT_SEC": "2",
+    "AIRFLOW__SCHEDULER__POOL_METRICS_INTERVAL": "30",
+    "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "10",
+    "AIRFLOW__DAG_PROCESSOR__BUNDLE_REFRESH_CHECK_INTERVAL": "2",
+    "AIRFLOW__CORE__MIN_SERIALIZED_DAG_UPDATE_INTERVAL": "5",
+    "AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": "5",
+    # Read by talenta.dagkit.DEFAULT_ARGS: Talenta DAGs set retry_delay themselves, so the Airflow
+    # default above does not reach them.
+    "TALENTA_RETRY_DELAY_S": "5",
+}
+
 PG_ADMIN_DSN = os.environ.get("TALENTA_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TALENTA_REDIS_URL", "redis://127.0.0.1:6379")
 REDIS_DB = int(os.environ.get("TALENTA_REDIS_DB", "11"))
@@ -367,6 +383,16 @@ class Topology:
                 os.killpg(proc.pid, signal.SIGKILL)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=5)
+        # KILLed group members (reparented task supervisors, pool workers) take a moment to disappear on a
+        # loaded machine: wait until no group is left, so "nothing left behind" holds when stop() returns.
+        gone_by = time.monotonic() + 15
+        for proc in self.procs.values():
+            while time.monotonic() < gone_by:
+                try:
+                    os.killpg(proc.pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.2)
         self.procs.clear()
         self._drop_queue()
         if not self.keep_databases:

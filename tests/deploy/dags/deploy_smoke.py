@@ -1,6 +1,7 @@
 """Deployment smoke chain: proves a task runs on the Celery worker, reaches the PostgreSQL warehouse and the
 shared lake, and that an asset event triggers the follower DAG, the same wiring as the nightly chain
-(regional_sync -> warehouse_merge -> talent_scoring). Used only by tests/deploy.
+(regional_sync -> warehouse_merge -> talent_scoring). Used only by tests/deploy. ``deploy_smoke_retry`` fails its first try on purpose (fail-fast waits, short
+retry delays in the test deployment).
 """
 
 from __future__ import annotations
@@ -59,5 +60,20 @@ def deploy_smoke_follow():
     count()
 
 
+@dag(schedule=None, start_date=START_DATE, catchup=False, default_args={**DEFAULT_ARGS, "retries": 1},
+     tags=[Tag.OPERATIONS], doc_md=__doc__)
+def deploy_smoke_retry():
+    @task
+    def flaky(ti=None) -> int:
+        # Fails its first try on purpose: the test checks that a waiting client stops at once with this
+        # message, and that the retry comes after the short test retry delay (TALENTA_RETRY_DELAY_S).
+        if ti.try_number == 1:
+            raise RuntimeError("deploy smoke: planned failure on try 1")
+        return ti.try_number
+
+    flaky()
+
+
 deploy_smoke()
 deploy_smoke_follow()
+deploy_smoke_retry()
