@@ -8,10 +8,10 @@ import json
 
 import duckdb
 import pytest
-from conftest import DATES, HOSTILE, vendor_columns
 from openpyxl import load_workbook
 
 from talenta.reports.data import as_list, iso_date, load
+from tests.reports.conftest import DATES, HOSTILE, vendor_columns
 
 
 def _index(root):

@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
-from conftest import SCORED_ON, assessment, employee, frames, ratings, synthetic_inputs, vacancy
 
 from talenta.scoring.pipeline import score
+from tests.scoring.conftest import SCORED_ON, assessment, employee, frames, ratings, synthetic_inputs, vacancy
 
 
 def _talent(inputs, rules, scored_on=SCORED_ON):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import SCORED_ON, assessment, employee, frames, ratings, vacancy
 
 from talenta.scoring.eligibility import retirement_date
 from talenta.scoring.pipeline import score
+from tests.scoring.conftest import SCORED_ON, assessment, employee, frames, ratings, vacancy
 
 
 def _pair(rules, emp_kw=None, vac_kw=None, disc=None):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
-from conftest import SCORED_ON, employee
 
 from talenta.scoring.fairness import audit, flagged, readiness, render_markdown
+from tests.scoring.conftest import SCORED_ON, employee
 
 
 def test_adverse_impact_ratio_flags_a_group_under_four_fifths(rules):

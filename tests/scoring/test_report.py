@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from conftest import SCORED_ON, synthetic_inputs
-
 from talenta.scoring.pipeline import score
 from talenta.scoring.report import write_talent_report
+from tests.scoring.conftest import SCORED_ON, synthetic_inputs
 
 
 def test_talent_report_shows_counts_flows_and_fairness_escaped(rules, tmp_path):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
-from conftest import SCORED_ON, synthetic_inputs
 
 from talenta.scoring import pipeline
 from talenta.warehouse.db import Warehouse
+from tests.scoring.conftest import SCORED_ON, synthetic_inputs
 
 
 @pytest.fixture

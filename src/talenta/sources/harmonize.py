@@ -36,8 +36,10 @@ from talenta.sources.errors import SchemaDriftError
 PARSE_ERRORS = "parse_errors"
 # The validation rule whose not-null expectations name an entity's mandatory fields.
 MANDATORY_RULE = "mandatory_fields"
-# U+FFFD marks bytes that did not decode: such a value is unreadable, whatever it would parse to.
-_DAMAGED = "\ufffd"
+# U+FFFD marks bytes that did not decode: such a value is unreadable, whatever it would parse to. C1 control
+# characters (U+0080-U+009F) are what stray bytes 0x80-0x9F become in a Latin-1 file (every byte decodes
+# there): no real text contains them, so they are damage too.
+_DAMAGED = "[\ufffd\u0080-\u009f]"
 _NULL_TEXT = pa.scalar(None, pa.string())
 
 
@@ -133,7 +135,7 @@ def _per_distinct(text: pa.Array, parse: Callable[[pa.Array], pa.Array]) -> tupl
     enc = pc.dictionary_encode(text)
     distinct = enc.dictionary
     values = parse(distinct)
-    damaged = pc.match_substring(distinct, _DAMAGED)
+    damaged = pc.match_substring_regex(distinct, _DAMAGED)
     values = pc.if_else(damaged, pa.scalar(None, values.type), values)
     failed = pc.is_null(values)
     return values.take(enc.indices), pc.fill_null(failed.take(enc.indices), False)
@@ -141,7 +143,7 @@ def _per_distinct(text: pa.Array, parse: Callable[[pa.Array], pa.Array]) -> tupl
 
 def _plain(text: pa.Array) -> tuple[pa.Array, pa.Array]:
     """Free text (names, units): kept as received unless damaged."""
-    damaged = pc.fill_null(pc.match_substring(text, _DAMAGED), False)
+    damaged = pc.fill_null(pc.match_substring_regex(text, _DAMAGED), False)
     return pc.if_else(damaged, _NULL_TEXT, text), damaged
 
 

@@ -48,8 +48,11 @@ class DefectRates:
     schema_drift_extra_column: float = 0.04
     schema_drift_missing_column: float = 0.04
 
-    def rate(self, defect_class: str) -> float:
-        """Row rate of one class (``per_class`` overrides ``row``)."""
+    def rate(self, defect_class: str, entity: str | None = None) -> float:
+        """Row rate of one class (``per_class`` overrides ``row``; an ``"<entity>.<class>"`` key overrides
+        both for that entity, e.g. ``"discipline.inverted_dates"``, since entities differ a lot in size)."""
+        if entity is not None and f"{entity}.{defect_class}" in self.per_class:
+            return self.per_class[f"{entity}.{defect_class}"]
         return self.per_class.get(defect_class, self.row)
 
     @classmethod
@@ -100,7 +103,7 @@ def inject_rows(entity: str, vendor: pd.DataFrame, canonical: pd.DataFrame, dial
     if not classes or n == 0:
         return vendor, []
     cols = dialect.entities[entity].columns
-    counts = [int(rng.binomial(n, rates.rate(c))) for c in classes]
+    counts = [int(rng.binomial(n, rates.rate(c, entity))) for c in classes]
     order = rng.permutation(n)
     manifest: list[dict] = []
     vendor = vendor.copy()
@@ -126,9 +129,12 @@ def inject_rows(entity: str, vendor: pd.DataFrame, canonical: pd.DataFrame, dial
         base = len(vendor)
         vendor = pd.concat([vendor, dup], ignore_index=True)
         for j, i in enumerate(duplicates):
-            manifest.append({"source_id": source_id, "entity": entity, "record_ref": ref(base + j),
-                             "nip": nips[i], "field": "nip", "defect_class": "duplicate_nip",
-                             "value": _text(vendor.iat[base + j, vendor.columns.get_loc(cols["nip"])])})
+            value = _text(vendor.iat[base + j, vendor.columns.get_loc(cols["nip"])])
+            # Both rows of a pair carry the repeated NIP and nothing tells which copy is right, so the
+            # original is as defective as the copy (validation quarantines both): both are listed.
+            for at in (i, base + j):
+                manifest.append({"source_id": source_id, "entity": entity, "record_ref": ref(at),
+                                 "nip": nips[i], "field": "nip", "defect_class": "duplicate_nip", "value": value})
     return vendor, manifest
 
 

@@ -179,7 +179,11 @@ def prepare_employee(df: pd.DataFrame, logical_date: str) -> pd.DataFrame:
     # Birth itself must come strictly before any appointment; equal CPNS/TMT dates are normal.
     strict = _in_order([(birth, tmt_cpns), (birth, tmt_gol), (birth, tmt_jab)], idx, strict=True)
     out["_dates_in_order"] = out["_dates_in_order"] & strict.fillna(True)
-    out["_age_at_cpns"] = ((tmt_cpns - birth).dt.days / 365.25).astype("Float64")
+    # CPNS age limits are a PNS rule; PPPK are recruited up to a year before their BUP, so their appointment
+    # age gets its own, wider range (null = the range does not apply to this row).
+    age = ((tmt_cpns - birth).dt.days / 365.25).astype("Float64")
+    out["_age_at_cpns"] = age.where(pd.Series(pns, index=idx))
+    out["_age_at_pppk"] = age.where(pd.Series(pppk, index=idx))
 
     bup = level.map({lv.code: lv.bup for lv in jabatan.LEVELS}).astype("Float64").fillna(58)
     # TMT pensiun is the first day of the month after the BUP birthday (domain.md §2.7).
