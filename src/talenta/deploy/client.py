@@ -23,6 +23,10 @@ BAD_TASK_STATES = frozenset({"failed", "up_for_retry", "upstream_failed"})
 class AirflowApiError(RuntimeError):
     """A REST call failed; the message names the method, path, status and Airflow's answer."""
 
+    def __init__(self, message: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
 
 class TaskFailedError(AirflowApiError):
     """A task of a watched run failed or went up for retry; the message holds its log tail."""
@@ -77,7 +81,7 @@ class AirflowClient:
                 continue
             break
         if resp.status_code not in ok:
-            raise AirflowApiError(f"{method} {path}: HTTP {resp.status_code} {resp.text[:500]}")
+            raise AirflowApiError(f"{method} {path}: HTTP {resp.status_code} {resp.text[:500]}", resp.status_code)
         return resp.json() if resp.content else None
 
     def close(self) -> None:
@@ -166,7 +170,14 @@ class AirflowClient:
                 for run in self.dag_runs(dag_id):
                     if run["run_type"] == "scheduled":
                         if run["state"] not in TERMINAL_RUN_STATES:
-                            self.set_run_state(dag_id, run["dag_run_id"], "failed")
+                            try:
+                                self.set_run_state(dag_id, run["dag_run_id"], "failed")
+                            except AirflowApiError as exc:
+                                # The scheduler may be updating the same run (a database conflict answered
+                                # as HTTP 500): look again on the next round instead of giving up.
+                                if (exc.status_code or 0) < 500:
+                                    raise
+                                continue
                         skipped.add(dag_id)
             time.sleep(0.5)
         return sorted(skipped)
