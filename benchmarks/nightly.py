@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import datetime as dt
 import json
 import os
@@ -42,12 +43,19 @@ LOGICAL_DATE = "2026-12-01"
 
 
 class PeakMemory:
-    """Samples RSS of a process and its children in a thread; peak single process and peak tree (MB)."""
+    """Samples RSS of a process and its children in a thread; peak single process and peak tree (MB).
+
+    Also samples the machine's 1-minute load average: the machine is shared, so a wall time means little
+    without the load it was measured under.
+    """
 
     def __init__(self, pid: int, interval: float = 0.2) -> None:
         self.pid, self.interval = pid, interval
         self.peak_process_mb = 0.0
         self.peak_tree_mb = 0.0
+        self.loads: list[float] = []
+        # (UTC time, largest process MB, tree MB): per-stage peaks when stages share one sampled tree.
+        self.samples: list[tuple[dt.datetime, float, float]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -65,6 +73,8 @@ class PeakMemory:
             if rss:
                 self.peak_process_mb = max(self.peak_process_mb, max(rss))
                 self.peak_tree_mb = max(self.peak_tree_mb, sum(rss))
+                self.samples.append((dt.datetime.now(dt.UTC), max(rss), sum(rss)))
+            self.loads.append(os.getloadavg()[0])
             self._stop.wait(self.interval)
 
     def __enter__(self) -> PeakMemory:
@@ -74,6 +84,20 @@ class PeakMemory:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
+
+    def peaks_between(self, start: dt.datetime | None, end: dt.datetime | None) -> tuple[float, float]:
+        """Peak process and tree MB sampled within [start, end] (the whole sampling when unknown)."""
+        inside = [(p, t) for ts, p, t in self.samples if (start is None or ts >= start) and (end is None or ts <= end)]
+        if not inside:
+            return self.peak_process_mb, self.peak_tree_mb
+        return max(p for p, _ in inside), max(t for _, t in inside)
+
+    @property
+    def load(self) -> str:
+        """1-minute load average during the sampling: ``min-max (mean)``."""
+        if not self.loads:
+            return "?"
+        return f"{min(self.loads):.1f}-{max(self.loads):.1f} (mean {sum(self.loads) / len(self.loads):.1f})"
 
 
 def machine() -> str:
@@ -155,7 +179,8 @@ def run_embedded(stages: list[str], conf: dict, env: dict) -> list[dict]:
                 "(select run_id from dag_run where dag_id = ? order by id desc limit 1)", (dag_id, dag_id)).fetchall()
         busy = _busy_seconds([(_parse(a), _parse(b)) for a, b in rows if a and b])
         results.append({"mode": "embedded", "stage": dag_id, "state": summary.get("state"), "wall_s": wall,
-                        "busy_s": busy, "peak_process_mb": mem.peak_process_mb, "peak_tree_mb": mem.peak_tree_mb})
+                        "busy_s": busy, "peak_process_mb": mem.peak_process_mb, "peak_tree_mb": mem.peak_tree_mb,
+                        "load": mem.load})
         if summary.get("state") != "success":
             break  # downstream stages would only measure an empty or stale input
     return results
@@ -186,22 +211,24 @@ def run_celery(stages: list[str], conf: dict, data_dir: Path, root: Path, extra_
             for dag_id in stages[1:]:
                 runs.append((dag_id, client.wait_for_any_run(dag_id, timeout=4 * 3600, run_type="asset_triggered")))
             total = time.perf_counter() - t0
-        previous_end = None
+        # Stages overlap: the merge's last task (reports) runs after it emits the asset scoring waits for,
+        # so each stage is timed on its own run (start to end) and the chain on the union of all tasks.
+        every_task = []
         for dag_id, run in runs:
-            start, end = _parse(run.get("queued_at") or run.get("start_date")), _parse(run.get("end_date"))
-            if previous_end is not None and start and previous_end > start:
-                start = previous_end
+            start = _parse(run.get("start_date") or run.get("queued_at"))
+            end = _parse(run.get("end_date"))
             tis = client.task_instances(dag_id, run["dag_run_id"])
-            busy = _busy_seconds([(_parse(t["start_date"]), _parse(t["end_date"])) for t in tis
-                                  if t.get("start_date") and t.get("end_date")])
+            intervals = [(_parse(t["start_date"]), _parse(t["end_date"])) for t in tis
+                         if t.get("start_date") and t.get("end_date")]
+            every_task += intervals
             wall = (end - start).total_seconds() if start and end else float("nan")
+            peak_process, peak_tree = mem.peaks_between(start, end)
             results.append({"mode": "celery", "stage": dag_id, "state": run["state"], "wall_s": wall,
-                            "busy_s": busy, "peak_process_mb": mem.peak_process_mb,
-                            "peak_tree_mb": mem.peak_tree_mb})
-            previous_end = end
+                            "busy_s": _busy_seconds(intervals), "peak_process_mb": peak_process,
+                            "peak_tree_mb": peak_tree, "load": mem.load})
         results.append({"mode": "celery", "stage": "chain (trigger to last stage done)", "state": "-",
-                        "wall_s": total, "busy_s": sum(r["busy_s"] for r in results), "peak_process_mb":
-                        mem.peak_process_mb, "peak_tree_mb": mem.peak_tree_mb})
+                        "wall_s": total, "busy_s": _busy_seconds(every_task), "peak_process_mb":
+                        mem.peak_process_mb, "peak_tree_mb": mem.peak_tree_mb, "load": mem.load})
         client.close()
     finally:
         topo.stop()
@@ -258,7 +285,8 @@ def naive_baseline(world: Path, sample_rows: int, floor_rows: int) -> dict:
             try:
                 frame = pd.read_csv(path, dtype=str, sep=None, engine="python", nrows=sample_rows - loaded,
                                     encoding_errors="replace")
-            except (ValueError, pd.errors.ParserError):
+            except (ValueError, pd.errors.ParserError, csv.Error):
+                # csv.Error: the delimiter sniffer gives up on some files (one column, odd quoting).
                 continue  # broken files are the pipeline's business; the baseline just loads the rest
             frame.to_sql(f"t{i}", engine, index=False, if_exists="replace", chunksize=5000, method="multi")
             loaded += len(frame)
@@ -275,30 +303,32 @@ def render(args: argparse.Namespace, command: str, world_s: float, info: dict, s
            results: list[dict], rows: int, floor: dict, naive: dict) -> str:
     """The RESULTS.md section of one run."""
     lines = [
-        f"## Run {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} at scale {args.scale}",
+        f"### Run {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} at scale {args.scale}",
         "", f"Command: `{command}`", "", f"Machine: {machine()}", "",
         f"World: {len(info.get('sources', []))} sources, seed {args.seed}, built in {world_s:.1f} s "
         f"(not part of the chain). Rows extracted that night: {rows:,}.",
         f"Stages present: {', '.join(stages) or 'none'}; missing: "
         f"{', '.join(d for d in CHAIN if d not in stages) or 'none'}.", "",
-        "| mode | stage | state | wall s | rows/s | peak process MB | peak tree MB | Airflow overhead |",
-        "|---|---|---|---:|---:|---:|---:|---:|",
+        "| mode | stage | state | wall s | rows/s | peak process MB | peak tree MB | Airflow overhead | load 1 min |",
+        "|---|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         rate = rows / r["wall_s"] if r["wall_s"] and rows else 0
         overhead = 1 - r["busy_s"] / r["wall_s"] if r["wall_s"] else float("nan")
         lines.append(f"| {r['mode']} | {r['stage']} | {r['state']} | {r['wall_s']:.1f} | {rate:,.0f} | "
-                     f"{r['peak_process_mb']:,.0f} | {r['peak_tree_mb']:,.0f} | {overhead:.0%} |")
+                     f"{r['peak_process_mb']:,.0f} | {r['peak_tree_mb']:,.0f} | {overhead:.0%} | {r.get('load', '?')} |")
     lines += [
         "",
         f"DuckDB floor (CSV -> Parquet, {floor['files']} drop files): {floor['rows']:,} rows in "
         f"{floor['seconds']:.1f} s = {floor['rows_per_s']:,.0f} rows/s.",
         f"Naive baseline (pandas read_csv + to_sql into PostgreSQL): {naive['rows']:,} sample rows in "
         f"{naive['seconds']:.1f} s = {naive['rows_per_s']:,.0f} rows/s; the same {floor['rows']:,} CSV rows "
-        f"would take about {naive['extrapolated_s']:.0f} s (extrapolated, linear).",
+        f"would take about {naive['extrapolated_s']:.0f} s (extrapolated, linear). Load (1 min) during "
+        f"both references: {floor.get('load', '?')}.",
         "",
         "rows/s = rows extracted from the sources that night / stage wall time (the same numerator for every "
-        "stage, so the figures compare stages). Airflow overhead = 1 - (union of task-instance run time) / "
+        "stage, so the figures compare stages). Celery stages overlap (the merge's reports task runs while "
+        "scoring runs), so their walls need not add up to the chain's. Airflow overhead = 1 - (union of task-instance run time) / "
         "stage wall: scheduling, queueing, worker start and DAG parsing. Peak process = the largest single "
         "process; tree = the benchmark process and all its children (embedded: the dag.test process; "
         "celery: every Airflow service).", "",
@@ -351,11 +381,16 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if server is not None:
             server.shutdown()
-    floor = duckdb_floor(world, work / "floor")
-    naive = naive_baseline(world, args.baseline_rows, floor["rows"])
+        # Keep the chain's figures even if a reference below fails: they cost minutes to remake.
+        (work / "chain_results.json").write_text(json.dumps({"rows": rows, "results": results}, indent=1))
+    with PeakMemory(os.getpid()) as ref_mem:
+        floor = duckdb_floor(world, work / "floor")
+        naive = naive_baseline(world, args.baseline_rows, floor["rows"])
+    floor["load"] = ref_mem.load
     section = render(args, command, world_s, info, stages, results, rows, floor, naive)
     results_path = Path(args.results)
-    header = "# Nightly chain benchmark results\n\nAppended by `make bench` (benchmarks/nightly.py), newest last.\n\n"
+    header = ("# Nightly chain benchmark results\n\n## Harness output (appended by `make bench`, "
+              "newest last)\n\n")
     previous = results_path.read_text() if results_path.exists() else header
     results_path.write_text(previous.rstrip("\n") + "\n\n" + section)
     print(section)
