@@ -2,8 +2,9 @@
 ### warehouse_merge
 
 The single writer of the national warehouse. Runs whenever regional_sync publishes silver partitions
-(asset `talenta_silver`) and on manual trigger: reads the lake, builds the new state in a staging schema,
-audits it (keys, one current row per NIP, no overlapping validity, counts reconcile with `source_sync`)
+(asset `talenta_silver`) and on manual trigger: reads the lake, builds the new state beside the published
+one (DuckDB: a fresh build schema, facts incrementally when no merged partition changed; PostgreSQL: built
+in memory by DuckDB and COPYed into a staging schema), audits it (keys, one current row per NIP, no overlapping validity, counts reconcile with `source_sync`)
 and publishes it in one transaction (on PostgreSQL with its roles and row-level security), then writes
 gold Parquet. A failed audit publishes nothing. Emits asset `talenta_warehouse` for talent_scoring.
 Then **reports** builds every region's data-quality page and fix files and the GX Data Docs of the run.

@@ -7,10 +7,10 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pyarrow.parquet as pq
-from conftest import D1, D2, D3
 
 from talenta.warehouse.dates import event_dates, lake_run_dates, plan_merge
 from talenta.warehouse.merge import merge
+from tests.warehouse.conftest import D1, D2, D3
 
 
 def _event(extra=None, run_date=None):
@@ -65,7 +65,7 @@ def test_dag_run_through_airflow_labels_state_with_lake_date_not_run_date(tmp_pa
     import subprocess
     import sys
 
-    from conftest import build_scenario
+    from tests.warehouse.conftest import build_scenario
 
     data = tmp_path / "data"
     build_scenario(data / "lake")

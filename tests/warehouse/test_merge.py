@@ -10,11 +10,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import D1, D2, D3, NIP, REG_A, REG_B, SRC_A, SRC_B, LakeBuilder, employee
 
 from talenta.warehouse.audit import PUBLISHED_TABLES, AuditError
 from talenta.warehouse.db import Warehouse
 from talenta.warehouse.merge import as_known_on, merge, table_checksum
+from tests.warehouse.conftest import D1, D2, D3, NIP, REG_A, REG_B, SRC_A, SRC_B, LakeBuilder, employee
 
 
 def checksums(url: str) -> dict[str, tuple[int, str]]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
-from conftest import D3, NIP, PG_URL, SRC_B
 
 from talenta.warehouse.audit import PUBLISHED_TABLES
 from talenta.warehouse.db import Warehouse
 from talenta.warehouse.merge import as_known_on, merge, table_checksum
+from tests.warehouse.conftest import D3, NIP, PG_URL, SRC_B
 
 pytestmark = pytest.mark.integration
 
@@ -49,3 +49,18 @@ def test_postgres_bulk_roundtrip_types(pg_schema):
         chunked = pa.concat_tables([t.slice(0, 0), t, t.slice(0, 0), t])
         p.replace_table("rt2", chunked)
         assert p.query_arrow("select * from rt2").to_pylist() == chunked.to_pylist()
+
+
+def test_postgres_in_database_build_equals_duckdb_computed_build(lake_root, pg_schema, pg_roles):
+    # The default computes the state in DuckDB and COPYs it; the SQL must still run inside PostgreSQL.
+    fast = merge(PG_URL, schema=pg_schema, lake_root=lake_root, logical_date=D3, write_gold=False, roles=pg_roles)
+    with Warehouse(PG_URL, schema=pg_schema) as p:
+        first = {t: table_checksum(p, t) for t in PUBLISHED_TABLES}
+    slow = merge(PG_URL, schema=pg_schema, lake_root=lake_root, logical_date=D3, write_gold=False, roles=pg_roles,
+                 pg_build="postgres")
+    with Warehouse(PG_URL, schema=pg_schema) as p:
+        assert {t: table_checksum(p, t) for t in PUBLISHED_TABLES} == first
+        assert not p.schema_exists(f"{pg_schema}_staging")
+    assert fast.row_counts == slow.row_counts and "load_s" in fast.timings and "load_s" not in slow.timings
+    with pytest.raises(ValueError, match="pg_build"):
+        merge(PG_URL, schema=pg_schema, lake_root=lake_root, write_gold=False, roles=pg_roles, pg_build="spark")

@@ -9,11 +9,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from conftest import D3, PG_URL, REG_A, REG_B, SRC_A, SRC_B, drop_roles
 
 from talenta.warehouse.db import Warehouse, WarehouseError
 from talenta.warehouse.merge import merge
 from talenta.warehouse.security import grant_region
+from tests.warehouse.conftest import D3, PG_URL, REG_A, REG_B, SRC_A, SRC_B, drop_roles
 
 pytestmark = pytest.mark.integration
 

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +41,24 @@ def write_partition(
     target: Path, table: pa.Table, *, manifest: dict[str, Any] | None = None, compression: str = "zstd"
 ) -> Path:
     """Write ``table`` (and an optional manifest) as the whole content of ``target``, atomically."""
+
+    def fill(tmp: Path) -> None:
+        pq.write_table(table, tmp / "part-0.parquet", compression=compression)
+        if manifest is not None:
+            (tmp / "_manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str))
+
+    return replace_partition(target, fill)
+
+
+def replace_partition(target: Path, fill: Callable[[Path], None]) -> Path:
+    """Make ``target`` hold exactly what ``fill(tmp_dir)`` writes, atomically (for writers that are not
+    pyarrow, e.g. DuckDB ``COPY ... TO``): ``fill`` writes into a fresh hidden folder next to ``target``,
+    which is then renamed into place."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".tmp-{target.name}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
-        pq.write_table(table, tmp / "part-0.parquet", compression=compression)
-        if manifest is not None:
-            (tmp / "_manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str))
+        fill(tmp)
         old = None
         if target.exists():
             old = target.parent / f".old-{target.name}-{uuid.uuid4().hex[:8]}"

@@ -31,12 +31,11 @@ PUBLISHED_TABLES: tuple[str, ...] = tuple(TABLE_KEYS)
 class AuditError(RuntimeError):
     """The staged warehouse failed its audit; nothing was published. ``failures`` lists each reason."""
 
-    def __init__(self, failures: list[str], staging: str) -> None:
+    def __init__(self, failures: list[str], staging: str, *, kept: bool = True) -> None:
         self.failures = failures
-        super().__init__(
-            f"warehouse audit failed, nothing published (staging schema {staging!r} kept for diagnosis):\n- "
-            + "\n- ".join(failures)
-        )
+        where = (f"staging schema {staging!r} kept for diagnosis" if kept
+                 else f"{staging} discarded; re-run the merge to reproduce it")
+        super().__init__(f"warehouse audit failed, nothing published ({where}):\n- " + "\n- ".join(failures))
 
 
 def _examples(wh: Warehouse, sql: str) -> list[str]:
@@ -44,9 +43,14 @@ def _examples(wh: Warehouse, sql: str) -> list[str]:
     return [", ".join(f"{k}={v}" for k, v in row.items()) for row in t.to_pylist()]
 
 
-def audit(wh: Warehouse, staging: str) -> list[str]:
-    """Return the audit failures of the staged state in ``staging`` (empty list: it may be published)."""
+def audit(wh: Warehouse, staging: str, counts_table: str | None = None) -> list[str]:
+    """Return the audit failures of the staged state in ``staging`` (empty list: it may be published).
+
+    ``counts_table`` names ``int_silver_counts`` when it is not in ``staging`` (the DuckDB build keeps its
+    intermediate tables in memory, reachable by their unqualified name).
+    """
     s = check_identifier(staging)
+    counts = check_identifier(counts_table) if counts_table else f"{s}.int_silver_counts"
     failures: list[str] = []
     if wh.is_postgres:
         for table in (*PUBLISHED_TABLES, "int_silver_counts"):
@@ -81,7 +85,7 @@ def audit(wh: Warehouse, staging: str) -> list[str]:
     bad = _examples(wh, f"""
         select y.source_id, y.entity, y.logical_date, y.rows_accepted, coalesce(c.n, 0) as rows_loaded
         from {s}.source_sync y
-        left join {s}.int_silver_counts c
+        left join {counts} c
           on c.source_id = y.source_id and c.entity = y.entity and c.logical_date = y.logical_date
         where y.status = 'success' and coalesce(y.rows_accepted, 0) <> coalesce(c.n, 0)""")
     if bad:

@@ -20,6 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     m.add_argument("--schema", help="target schema (default main / public)")
     m.add_argument("--logical-date", help="date of the gold partition (default: the newest logical date with run records in the lake)")
     m.add_argument("--no-gold", action="store_true", help="do not write gold Parquet")
+    m.add_argument("--full", action="store_true",
+                   help="rebuild every table from all lake partitions (default: facts incrementally on DuckDB)")
     m.set_defaults(func=_merge)
 
 
@@ -42,7 +44,8 @@ def _merge(args: argparse.Namespace) -> int:
     from talenta.warehouse.merge import merge
 
     try:
-        result = merge(args.url, schema=args.schema, logical_date=args.logical_date, write_gold=not args.no_gold)
+        result = merge(args.url, schema=args.schema, logical_date=args.logical_date, write_gold=not args.no_gold,
+                       incremental=not args.full)
     except AuditError as exc:
         print(str(exc), file=sys.stderr)
         return 2

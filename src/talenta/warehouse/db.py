@@ -48,6 +48,10 @@ _PG_OID_TYPES: dict[int, pa.DataType] = {
 }
 
 
+# Rows per COPY statement into PostgreSQL (about 100 MB of CSV for the widest published table).
+COPY_CHUNK_ROWS = 250_000
+
+
 class WarehouseError(RuntimeError):
     """A warehouse operation failed; the message names the object and what to do."""
 
@@ -177,6 +181,13 @@ class Warehouse:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def duck(self) -> Any:
+        """The underlying DuckDB connection (DuckDB-only bulk paths: in-engine scans, COPY TO, temp tables)."""
+        if self.engine != "duckdb" or self._con is None:
+            raise WarehouseError(f"{self._safe_url()} is not an open DuckDB warehouse")
+        return self._con
 
     @property
     def is_postgres(self) -> bool:
@@ -349,14 +360,18 @@ class Warehouse:
                 self._con.unregister(view)
             return
         # pyarrow's CSV writer emits garbage (NUL bytes) for zero-length chunks, which a table concatenated
-        # from partitions has whenever a source delivered no rows of an entity: drop them first.
-        table = pa.Table.from_batches([b for b in table.to_batches() if b.num_rows], schema=table.schema)
-        buf = io.BytesIO()
-        pacsv.write_csv(_csv_ready(table), buf, pacsv.WriteOptions(include_header=False))
-        buf.seek(0)
+        # from partitions has whenever a source delivered no rows of an entity: skip them. Chunks of
+        # COPY_CHUNK_ROWS bound the CSV held in memory at national scale.
         cur = self._con.cursor()
         try:
-            cur.copy_expert(f"copy {name} ({cols}) from stdin with (format csv)", buf)
+            for batch in table.to_batches(max_chunksize=COPY_CHUNK_ROWS):
+                if not batch.num_rows:
+                    continue
+                buf = io.BytesIO()
+                pacsv.write_csv(_csv_ready(pa.Table.from_batches([batch])), buf,
+                                pacsv.WriteOptions(include_header=False))
+                buf.seek(0)
+                cur.copy_expert(f"copy {name} ({cols}) from stdin with (format csv)", buf)
         except Exception as exc:
             raise WarehouseError(
                 f"COPY into {name} failed on {self._safe_url()}: {exc}; check the Arrow schema against the table"

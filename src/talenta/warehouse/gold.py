@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from talenta.lake.layout import partition_dir, write_partition
+from talenta.lake.layout import partition_dir, replace_partition, write_partition
 from talenta.warehouse.audit import PUBLISHED_TABLES
 from talenta.warehouse.db import Warehouse
 
@@ -16,9 +16,22 @@ GOLD_SOURCE = "national"
 
 
 def write_gold(wh: Warehouse, logical_date: str, *, root: Path | None = None) -> list[Path]:
-    """Export every published table of ``wh`` (its target schema) to the gold zone; return the folders."""
+    """Export every published table of ``wh`` (its target schema) to the gold zone; return the folders.
+
+    On DuckDB each table is written by DuckDB itself (``COPY ... TO``, multi-threaded, no Arrow round trip
+    through Python); on PostgreSQL it is fetched as Arrow. Either way each partition is replaced atomically.
+    """
     out = []
     for table in PUBLISHED_TABLES:
-        data = wh.query_arrow(f"select * from {wh.target_schema}.{table}")
-        out.append(write_partition(partition_dir("gold", table, GOLD_SOURCE, logical_date, root=root), data))
+        target = partition_dir("gold", table, GOLD_SOURCE, logical_date, root=root)
+        if wh.is_postgres:
+            out.append(write_partition(target, wh.query_arrow(f"select * from {wh.target_schema}.{table}")))
+            continue
+
+        def copy(tmp: Path, table: str = table) -> None:
+            path = str(tmp / "part-0.parquet").replace("'", "''")
+            wh.execute(f"copy (select * from {wh.target_schema}.{table}) to '{path}' "
+                       "(format parquet, compression zstd)")
+
+        out.append(replace_partition(target, copy))
     return out

@@ -221,32 +221,58 @@ def _read_many(files: list[Path], schema: pa.Schema) -> pa.Table:
     return pa.concat_tables(out)
 
 
-def read_lake(root: Path | None = None) -> LakeInputs:
-    """Read every mergeable silver partition, all quarantine and dq partitions, and the run records.
+@dataclass
+class LakePlan:
+    """What the merge will read, before reading it: files per raw table, small tables already in Arrow."""
 
-    Each zone × entity is one DuckDB scan over the selected files (the merge's fixed cost used to be
-    thousands of single-file reads).
+    files: dict[str, tuple[list[Path], pa.Schema]]
+    small: dict[str, pa.Table]
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    newest_date: str | None = None
+
+
+def plan_lake(root: Path | None = None) -> LakePlan:
+    """Select the mergeable silver partitions and all quarantine and dq partitions; read the run records.
+
+    The partition files are listed, not read: the DuckDB build scans them in-engine, the PostgreSQL build
+    reads them with :func:`read_lake`.
     """
     root = root or lake_dir()
     records = read_run_records(root)
-    tables: dict[str, pa.Table] = {}
+    files: dict[str, tuple[list[Path], pa.Schema]] = {}
     skipped: list[dict[str, Any]] = []
     for entity in ENTITIES:
-        files = []
+        chosen = []
         for source_id, logical_date, f in _partitions(root / "silver" / f"entity={entity}"):
             ok, why = _mergeable(records.get((source_id, logical_date)), entity)
             if not ok:
                 skipped.append({"entity": entity, "source_id": source_id, "logical_date": logical_date,
                                 "reason": why})
                 continue
-            files.append(f)
-        tables[f"raw_{entity}"] = _read_many(files, raw_schema(entity))
+            chosen.append(f)
+        files[f"raw_{entity}"] = (chosen, raw_schema(entity))
     for zone, schema, name in (("quarantine", QUARANTINE_SCHEMA, "raw_quarantine"), ("dq", DQ_SCHEMA, "raw_dq")):
-        files = [f for entity_dir in sorted((root / zone).glob("entity=*")) for _s, _d, f in _partitions(entity_dir)]
-        tables[name] = _read_many(files, schema)
-    tables["raw_source_sync"] = source_sync_table(records)
-    tables.update(dim_tables())
+        files[name] = ([f for entity_dir in sorted((root / zone).glob("entity=*"))
+                        for _s, _d, f in _partitions(entity_dir)], schema)
+    small = {"raw_source_sync": source_sync_table(records), **dim_tables()}
     if skipped:
         log.info("merge skips %d silver partitions (held, failed or unrecorded)", len(skipped))
     newest = max((d for _s, d in records), default=None)
-    return LakeInputs(tables=tables, skipped=skipped, newest_date=newest)
+    return LakePlan(files=files, small=small, skipped=skipped, newest_date=newest)
+
+
+def read_files(files: list[Path], schema: pa.Schema) -> pa.Table:
+    """Read partition files into one Arrow table conformed to ``schema`` (errors name the file)."""
+    return _read_many(files, schema)
+
+
+def read_lake(root: Path | None = None) -> LakeInputs:
+    """Read every mergeable silver partition, all quarantine and dq partitions, and the run records.
+
+    Each zone × entity is one DuckDB scan over the selected files (the merge's fixed cost used to be
+    thousands of single-file reads).
+    """
+    plan = plan_lake(root)
+    tables = {name: _read_many(files, schema) for name, (files, schema) in plan.files.items()}
+    tables.update(plan.small)
+    return LakeInputs(tables=tables, skipped=plan.skipped, newest_date=plan.newest_date)

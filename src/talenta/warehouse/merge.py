@@ -1,9 +1,11 @@
-"""The warehouse merge: lake → staging schema → audit → one-step publish (→ gold Parquet).
+"""The warehouse merge: lake → build → audit → one-step publish (→ gold Parquet).
 
-Every merge rebuilds the whole state from all mergeable lake partitions, so a re-run with the same lake
-gives the same tables, and a held partition simply falls back to what the source delivered before.
-Transformations are the SQL files in ``sql/`` (staging → intermediate → marts, analyst views), the same
-files on DuckDB and PostgreSQL.
+The merge rebuilds the published state from the mergeable lake partitions, so a re-run with the same lake
+gives the same tables, and a held partition simply falls back to what the source delivered before. On
+DuckDB, fact tables whose merged partitions are all unchanged are rebuilt from the previous published
+facts plus the new partitions only (same result as a full rebuild, which ``incremental=False`` forces).
+Transformations are the SQL files in ``sql/`` (staging → intermediate → marts, analyst views); where they
+run per engine is described in ``talenta.warehouse.duck_build`` and ``_merge_postgres``.
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ import pyarrow as pa
 from talenta.settings import home
 from talenta.warehouse.audit import PUBLISHED_TABLES, AuditError, audit, publish
 from talenta.warehouse.db import Warehouse
-from talenta.warehouse.lake_reader import LakeInputs, read_lake
+from talenta.warehouse.lake_reader import LakeInputs, plan_lake, read_lake
 from talenta.warehouse.security import Roles, apply_security
 
 log = logging.getLogger(__name__)
 
 LAYERS = ("staging", "intermediate", "marts")
+# Parallel COPY connections when loading a DuckDB-built state into PostgreSQL (the machine has 2 cores).
+LOAD_WORKERS = int(os.environ.get("TALENTA_PG_LOAD_WORKERS", "2"))
 
 
 def sql_dir() -> Path:
@@ -66,11 +70,12 @@ class MergeResult:
     row_counts: dict[str, int] = field(default_factory=dict)
     skipped: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    incremental: list[str] = field(default_factory=list)  # entities built from the previous state + new data
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form (for XCom and logs)."""
         return {"published": self.published, "target_schema": self.target_schema,
-                "row_counts": self.row_counts, "skipped": self.skipped, "timings": self.timings}
+                "row_counts": self.row_counts, "skipped": self.skipped, "timings": self.timings, "incremental": self.incremental}
 
 
 def build(wh: Warehouse, inputs: LakeInputs, staging: str) -> None:
@@ -124,53 +129,175 @@ def merge(
     write_gold: bool = True,
     before_publish: Callable[[Warehouse, str], None] | None = None,
     roles: Roles | None = None,
+    pg_build: str = "duckdb",
+    incremental: bool = True,
 ) -> MergeResult:
     """Merge the lake into the warehouse at ``url`` (default ``TALENTA_WAREHOUSE_URL``).
 
-    Builds the new state in ``<target>_staging``, audits it and publishes it in one transaction; raises
+    Builds the new state (DuckDB: in a fresh build schema ``<target>__pub_<id>`` whose tables the names
+    in ``<target>`` then view; PostgreSQL: in ``<target>_staging``, whose tables are then moved into
+    ``<target>``), audits it and publishes it in one transaction; raises
     ``AuditError`` (nothing published) when the audit fails. ``before_publish`` is a hook called between
     audit and publish (tests use it to interrupt a merge). On PostgreSQL the publish also applies
     ``sql/security`` for ``roles`` (default from the environment, see ``talenta.warehouse.security``).
     ``logical_date`` labels the gold partition; by default it is the newest logical date with run records
     in the lake (the date the merged state is "as of"), so a re-run with the same lake writes the same
-    partition.
+    partition. ``incremental`` (DuckDB): fact tables whose merged partitions are unchanged are rebuilt
+    from the published ones plus the new partitions only; ``False`` forces the full rebuild (same result,
+    tested). ``pg_build`` chooses where PostgreSQL's new state is computed (see ``_merge_postgres``).
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    inputs = read_lake(lake_root)
-    timings["read_lake_s"] = round(time.perf_counter() - t0, 3)
     with Warehouse(url, schema=schema) as wh:
-        target = wh.target_schema
-        staging = f"{target}_staging"
-        t1 = time.perf_counter()
-        build(wh, inputs, staging)
-        timings["build_s"] = round(time.perf_counter() - t1, 3)
-        t2 = time.perf_counter()
-        failures = audit(wh, staging)
-        timings["audit_s"] = round(time.perf_counter() - t2, 3)
-        if failures:
-            raise AuditError(failures, staging)
-        if before_publish is not None:
-            before_publish(wh, staging)
-        t3 = time.perf_counter()
-        views = [_statement(f) for f in sql_files("analyst")]
-        # Grants and row-level security go in the same transaction as the new tables: no reader ever
-        # sees a published table without its policies.
-        with wh.transaction():
-            publish(wh, staging, target, views)
-            apply_security(wh, target, roles)
-        wh.execute(f"drop schema if exists {staging} cascade")
-        timings["publish_s"] = round(time.perf_counter() - t3, 3)
+        if wh.is_postgres:
+            result = _merge_postgres(wh, lake_root, before_publish, roles, timings, pg_build)
+        else:
+            result = _merge_duckdb(wh, lake_root, before_publish, timings, incremental)
+        target, skipped, newest, carried = result
         counts = {t: int(wh.scalar(f"select count(*) from {target}.{t}")) for t in PUBLISHED_TABLES}
         if write_gold:
             from talenta.warehouse.gold import write_gold as _write_gold
 
             t4 = time.perf_counter()
-            _write_gold(wh, logical_date or inputs.newest_date or dt.date.today().isoformat(), root=lake_root)
+            _write_gold(wh, logical_date or newest or dt.date.today().isoformat(), root=lake_root)
             timings["gold_s"] = round(time.perf_counter() - t4, 3)
     timings["total_s"] = round(time.perf_counter() - t0, 3)
     log.info("warehouse published to %s: %s", target, counts)
-    return MergeResult(True, target, counts, inputs.skipped, timings)
+    return MergeResult(True, target, counts, skipped, timings, carried)
+
+
+def _layers() -> dict[str, list[str]]:
+    return {layer: [_statement(f) for f in sql_files(layer)] for layer in LAYERS}
+
+
+def _merge_duckdb(
+    wh: Warehouse, lake_root: Path | None, before_publish: Callable[[Warehouse, str], None] | None,
+    timings: dict[str, float], incremental: bool,
+) -> tuple[str, list[dict[str, Any]], str | None, list[str]]:
+    """DuckDB: in-engine scan, temp staging, marts into a fresh build schema, publish by switching views."""
+    from talenta.warehouse.duck_build import (
+        build_duckdb,
+        build_schema_name,
+        drop_stale_builds,
+        publish_duckdb,
+        published_schema,
+    )
+
+    t = time.perf_counter()
+    plan = plan_lake(lake_root)
+    timings["read_lake_s"] = round(time.perf_counter() - t, 3)
+    target = wh.target_schema
+    t = time.perf_counter()
+    # Leftovers of an interrupted merge (or of the pre-view layout) are never read by anyone: drop them.
+    drop_stale_builds(wh, target, keep=published_schema(wh, target))
+    wh.execute(f"drop schema if exists {target}_staging cascade")
+    build_schema = build_schema_name(target)
+    previous = published_schema(wh, target) if incremental else None
+    carried = build_duckdb(wh, plan, build_schema, analyst_salt(), _layers(), previous=previous)
+    if carried:
+        log.info("incremental merge: %s carried over from %s plus new partitions only", carried, previous)
+    timings["build_s"] = round(time.perf_counter() - t, 3)
+    t = time.perf_counter()
+    failures = audit(wh, build_schema, counts_table="int_silver_counts")
+    timings["audit_s"] = round(time.perf_counter() - t, 3)
+    if failures:
+        raise AuditError(failures, build_schema)
+    if before_publish is not None:
+        before_publish(wh, build_schema)
+    t = time.perf_counter()
+    publish_duckdb(wh, build_schema, target, PUBLISHED_TABLES, [_statement(f) for f in sql_files("analyst")])
+    drop_stale_builds(wh, target, keep=build_schema)
+    timings["publish_s"] = round(time.perf_counter() - t, 3)
+    return target, plan.skipped, plan.newest_date, carried
+
+
+def _merge_postgres(
+    wh: Warehouse, lake_root: Path | None, before_publish: Callable[[Warehouse, str], None] | None,
+    roles: Roles | None, timings: dict[str, float], pg_build: str,
+) -> tuple[str, list[dict[str, Any]], str | None, list[str]]:
+    """PostgreSQL: build and audit (DuckDB in memory, or in PostgreSQL itself), COPY into staging.
+
+    ``pg_build="duckdb"`` (default) runs the same SQL files on an in-memory DuckDB, audits there and COPYs
+    only the published tables into ``<target>_staging``, checking the loaded row counts; ``"postgres"``
+    loads the raw lake tables and runs the SQL inside PostgreSQL (slower; kept to prove the SQL portable).
+    """
+    target = wh.target_schema
+    staging = f"{target}_staging"
+    if pg_build == "postgres":
+        t = time.perf_counter()
+        inputs = read_lake(lake_root)
+        timings["read_lake_s"] = round(time.perf_counter() - t, 3)
+        skipped, newest = inputs.skipped, inputs.newest_date
+        t = time.perf_counter()
+        build(wh, inputs, staging)
+        timings["build_s"] = round(time.perf_counter() - t, 3)
+        t = time.perf_counter()
+        failures = audit(wh, staging)
+        timings["audit_s"] = round(time.perf_counter() - t, 3)
+        if failures:
+            raise AuditError(failures, staging)
+    elif pg_build == "duckdb":
+        from talenta.warehouse.duck_build import build_duckdb
+
+        t = time.perf_counter()
+        plan = plan_lake(lake_root)
+        timings["read_lake_s"] = round(time.perf_counter() - t, 3)
+        skipped, newest = plan.skipped, plan.newest_date
+        with Warehouse("duckdb://") as mem:
+            t = time.perf_counter()
+            build_duckdb(mem, plan, "build", analyst_salt(), _layers())
+            timings["build_s"] = round(time.perf_counter() - t, 3)
+            t = time.perf_counter()
+            failures = audit(mem, "build", counts_table="int_silver_counts")
+            timings["audit_s"] = round(time.perf_counter() - t, 3)
+            if failures:
+                raise AuditError(failures, f"in-memory DuckDB build of {target!r}", kept=False)
+            t = time.perf_counter()
+            load_tables(wh, mem, "build", staging)
+            timings["load_s"] = round(time.perf_counter() - t, 3)
+    else:
+        raise ValueError(f"pg_build must be 'duckdb' or 'postgres', not {pg_build!r}")
+    if before_publish is not None:
+        before_publish(wh, staging)
+    t = time.perf_counter()
+    views = [_statement(f) for f in sql_files("analyst")]
+    # Grants and row-level security go in the same transaction as the new tables: no reader ever
+    # sees a published table without its policies.
+    with wh.transaction():
+        publish(wh, staging, target, views)
+        apply_security(wh, target, roles)
+    wh.execute(f"drop schema if exists {staging} cascade")
+    timings["publish_s"] = round(time.perf_counter() - t, 3)
+    return target, skipped, newest, []
+
+
+def load_tables(wh: Warehouse, mem: Warehouse, build_schema: str, staging: str) -> None:
+    """COPY every published table of ``mem.build_schema`` into a fresh ``staging`` schema of ``wh``.
+
+    Each table goes over as Arrow batches (CSV COPY) on one of ``LOAD_WORKERS`` connections, largest
+    tables first, so PostgreSQL parses one table while the client renders the next one's CSV. Afterwards
+    the loaded row counts must equal the built ones, or nothing is published.
+    """
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    wh.execute(f"drop schema if exists {staging} cascade")
+    wh.execute(f"create schema {staging}")
+    sizes = {t: int(mem.scalar(f"select count(*) from {build_schema}.{t}")) for t in PUBLISHED_TABLES}
+    lock = threading.Lock()  # one DuckDB connection: reads from it are serialised
+
+    def load(table: str) -> str | None:
+        with lock:
+            data = mem.query_arrow(f"select * from {build_schema}.{table}")
+        with Warehouse(wh.url) as con:
+            con.replace_table(f"{staging}.{table}", data)
+            loaded = int(con.scalar(f"select count(*) from {staging}.{table}"))
+        return None if loaded == sizes[table] else f"{table}: built {sizes[table]} rows, loaded {loaded}"
+
+    with ThreadPoolExecutor(LOAD_WORKERS) as pool:
+        wrong = [w for w in pool.map(load, sorted(PUBLISHED_TABLES, key=lambda t: -sizes[t])) if w]
+    if wrong:
+        raise AuditError(wrong, staging)
 
 
 def as_known_on(wh: Warehouse, known_on: str, valid_on: str | None = None) -> pa.Table:
