@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from talenta.lake.layout import replace_partition
 from talenta.reports import html as h
 from talenta.reports.data import ArrowReader, ReportData, as_list, load
 from talenta.reports.fixes import _vendor_columns, parse_record, write_fix_files
@@ -229,17 +227,6 @@ def _subtitle(logical_date: str) -> str:
                 f"Data-quality report, logical date {logical_date}")
 
 
-def _swap_in(tmp: Path, target: Path) -> None:
-    """Replace ``target`` by ``tmp`` with two renames, so readers see the old or the new report set."""
-    old = None
-    if target.exists():
-        old = target.parent / f".old-{target.name}-{uuid.uuid4().hex[:8]}"
-        os.rename(target, old)
-    os.rename(tmp, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def build_reports(
     logical_date: str,
     *,
@@ -257,15 +244,8 @@ def build_reports(
     else:
         data = load(warehouse, logical_date)
     reports = summarize(data, include_missing=include_missing)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.parent / f".tmp-{target.name}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
-    try:
-        _write_all(tmp, data, reports)
-        _swap_in(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    # Readers see the old report set or the new one, never half of either (the lake's atomic folder replace).
+    replace_partition(target, lambda tmp: _write_all(tmp, data, reports))
     return target / "index.json"
 
 

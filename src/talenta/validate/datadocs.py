@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from talenta.lake.layout import state_dir, write_json_atomic
+from talenta.lake.layout import replace_partition, state_dir, write_json_atomic
 from talenta.settings import reports_dir
 from talenta.validate.rules import load_suite
 
@@ -91,18 +89,8 @@ def build_data_docs(results: str | Path | Iterable[Any] | Mapping[str, Any], out
             raise ValueError("build_data_docs needs out_dir or logical_date to know where the site goes")
         out_dir = datadocs_dir(logical_date)
     target = Path(out_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        _render(envelopes, tmp)
-        old = target.with_name(f".{target.name}.old")
-        if target.exists():
-            shutil.rmtree(old, ignore_errors=True)
-            target.rename(old)
-        tmp.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    # The whole site is swapped in at once (the lake's atomic folder replace), never half-written.
+    replace_partition(target, lambda tmp: _render(envelopes, tmp))
     return target / "index.html"
 
 
