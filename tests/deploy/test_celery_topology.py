@@ -101,7 +101,8 @@ def deployment(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("deploy")
     chain = _present_chain()
     world, server = _world(tmp_path) if chain and chain[0][0] == "regional_sync" else (None, None)
-    extra_env = dict(QUICK_ENV)
+    # The reports portal maps Airflow users to report scopes; the test's operator is BKN (sees all regions).
+    extra_env = dict(QUICK_ENV) | {"TALENTA_REPORTS_USERS": json.dumps({"admin": "BKN"})}
     if world is not None:
         # Sources' connections through Airflow's secrets backend, as production would hold them.
         extra_env |= {
@@ -226,3 +227,20 @@ def test_nightly_chain_through_rest(deployment):
         record = json.loads((lake / "_state" / "runs" / f"logical_date={LOGICAL_DATE}" / f"{source}.json").read_text())
         for entity, counts in record["entities"].items():
             assert counts["rows_extracted"] == counts["rows_accepted"] + counts["rows_quarantined"], (source, entity)
+
+
+def test_reports_portal_inside_airflow_requires_an_airflow_user(deployment):
+    """The plugin's pages, served by the real api-server: refused anonymously, shown to a logged-in user."""
+    import httpx
+
+    topo, client, _, _ = deployment
+    page = f"{topo.api_url}/talenta-reports/files/national/index.html"
+    assert httpx.get(page, timeout=30).status_code in (401, 403)
+    assert httpx.get(page, headers={"Authorization": "Bearer forged.token.value"}, timeout=30).status_code == 401
+    auth = {"Authorization": f"Bearer {client.login()}"}
+    # warehouse_merge's reports task built the pages during the nightly chain above.
+    shown = httpx.get(page, headers=auth, timeout=30)
+    assert shown.status_code == 200, shown.text[:300]
+    assert "d3578" in shown.text.lower() or "D3578" in shown.text
+    outside = httpx.get(f"{topo.api_url}/talenta-reports/files/..%2F..%2F..%2Fetc%2Fpasswd", headers=auth, timeout=30)
+    assert outside.status_code in (400, 404) and "root:" not in outside.text
