@@ -244,3 +244,8 @@ def test_reports_portal_inside_airflow_requires_an_airflow_user(deployment):
     assert "d3578" in shown.text.lower() or "D3578" in shown.text
     outside = httpx.get(f"{topo.api_url}/talenta-reports/files/..%2F..%2F..%2Fetc%2Fpasswd", headers=auth, timeout=30)
     assert outside.status_code in (400, 404) and "root:" not in outside.text
+    # The talent report of the nightly scoring, through the same portal (BKN scope).
+    talent = f"{topo.api_url}/talenta-talent/files/index.html"
+    assert httpx.get(talent, timeout=30).status_code in (401, 403)
+    shown = httpx.get(talent, headers=auth, timeout=30)
+    assert shown.status_code == 200 and "9-box per province" in shown.text, shown.text[:300]
