@@ -109,23 +109,21 @@ def audit(wh: Warehouse, staging: str, counts_table: str | None = None) -> list[
 
 
 def publish(wh: Warehouse, staging: str, target: str, view_sql: list[str]) -> None:
-    """Replace the published tables in ``target`` by the staged ones, and recreate the analyst views.
+    """Replace the published PostgreSQL tables in ``target`` by the staged ones, and recreate the analyst views.
 
-    One transaction on both engines: readers see the old state until the commit, then the new one. On
-    PostgreSQL the staged tables are moved (the staging schema is dropped afterwards anyway).
+    One transaction: readers see the old state until the commit, then the new one. The staged tables are
+    moved, not copied (a catalog change, not millions of rows). DuckDB publishes differently, by switching
+    views to a new build schema (``talenta.warehouse.duck_build``).
     """
+    if not wh.is_postgres:
+        raise ValueError("publish() moves tables between PostgreSQL schemas; DuckDB publishes in duck_build")
     s, t = check_identifier(staging), check_identifier(target)
-    cascade = " cascade" if wh.is_postgres else ""
     with wh.transaction():
         for name in ("employee_current_analyst", "employee_history_analyst"):
-            wh.execute(f"drop view if exists {t}.{name}{cascade}")
+            wh.execute(f"drop view if exists {t}.{name} cascade")
         for table in PUBLISHED_TABLES:
-            wh.execute(f"drop table if exists {t}.{table}{cascade}")
-            if wh.is_postgres:
-                # Moving the audited table is a catalog change, not a copy of millions of rows.
-                wh.execute(f"alter table {s}.{table} set schema {t}")
-            else:  # DuckDB has no ALTER TABLE ... SET SCHEMA
-                wh.execute(f"create table {t}.{table} as select * from {s}.{table}")
+            wh.execute(f"drop table if exists {t}.{table} cascade")
+            wh.execute(f"alter table {s}.{table} set schema {t}")
         wh.use_schema(t)
         for sql in view_sql:
             wh.execute(sql)
