@@ -42,12 +42,34 @@ CHAIN = ("regional_sync", "warehouse_merge", "talent_scoring")
 LOGICAL_DATE = "2026-12-01"
 
 
+def night_date(night: int) -> str:
+    """Logical date of night ``night`` (0 = the first, full night; later nights follow day by day)."""
+    return (dt.date.fromisoformat(LOGICAL_DATE) + dt.timedelta(days=night)).isoformat()
+
+
+def label(stage: str, night: int) -> str:
+    """Stage name in the results: the first night plain, later nights marked incremental."""
+    return stage if night == 0 else f"{stage} (night {night + 1}, incremental)"
+
+
+def advance_world(world: Path) -> float:
+    """The next nightly snapshot of the world (~1 % of people change); seconds (not part of the chain)."""
+    from talenta.synth import world as synth_world
+
+    start = time.perf_counter()
+    synth_world.advance(world, 1)
+    return time.perf_counter() - start
+
+
 class PeakMemory:
     """Samples RSS of a process and its children in a thread; peak single process and peak tree (MB).
 
     Also samples the machine's 1-minute load average: the machine is shared, so a wall time means little
     without the load it was measured under.
     """
+
+    # Processes that are not Talenta's (the synthetic source systems) are left out of the peaks.
+    EXCLUDE: set[int] = set()
 
     def __init__(self, pid: int, interval: float = 0.2) -> None:
         self.pid, self.interval = pid, interval
@@ -63,7 +85,7 @@ class PeakMemory:
         while not self._stop.is_set():
             try:
                 root = psutil.Process(self.pid)
-                procs = [root, *root.children(recursive=True)]
+                procs = [p for p in (root, *root.children(recursive=True)) if p.pid not in self.EXCLUDE]
             except psutil.Error:
                 procs = []
             rss = []
@@ -115,6 +137,33 @@ def machine() -> str:
             f"Python {platform.python_version()}")
 
 
+def start_source_server(world: Path) -> subprocess.Popen:
+    """The synthetic REST systems in their own process (``talenta synth serve``), like a region's server.
+
+    Its memory (it keeps a few entities parsed) is the source systems', not Talenta's, so the peaks
+    leave it out; its CPU still competes with the chain, as a real source on the same machine would.
+    """
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "talenta.cli", "synth", "serve", "--out", str(world),
+                             "--port", str(port)], stdout=subprocess.DEVNULL)
+    PeakMemory.EXCLUDE.add(proc.pid)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the synthetic REST server exited with {proc.returncode}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            conns = json.loads((world / "connections.json").read_text())
+            if all(c.get("port") == port for c in conns.values() if c.get("conn_type") == "http"):
+                return proc
+        time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("the synthetic REST server did not start within 120 s")
+
+
 def present_stages() -> list[str]:
     """Chain stages whose DAG file exists."""
     return [d for d in CHAIN if (ROOT / "dags" / f"{d}.py").exists()]
@@ -130,10 +179,10 @@ def build_world(out: Path, scale: float, seed: int, sources: list[str] | None) -
     return time.perf_counter() - start, json.loads((out / "world.json").read_text())
 
 
-def rows_extracted(lake: Path) -> int:
+def rows_extracted(lake: Path, logical_date: str = LOGICAL_DATE) -> int:
     """Rows extracted from all sources that night, from the run records."""
     total = 0
-    for path in (lake / "_state" / "runs").glob(f"logical_date={LOGICAL_DATE}/*.json"):
+    for path in (lake / "_state" / "runs").glob(f"logical_date={logical_date}/*.json"):
         record = json.loads(path.read_text())
         total += sum(e.get("rows_extracted", 0) for e in record.get("entities", {}).values())
     return total
@@ -156,12 +205,12 @@ def _parse(ts: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(ts.replace("Z", "+00:00")) if ts else None
 
 
-def run_embedded(stages: list[str], conf: dict, env: dict) -> list[dict]:
+def run_embedded(stages: list[str], conf: dict, env: dict, night: int = 0) -> list[dict]:
     """Each stage with ``python -m talenta.dagrun`` (dag.test) in a child process."""
     results = []
     db = Path(env["AIRFLOW_HOME"]) / "airflow.db"
     for dag_id in stages:
-        cmd = [sys.executable, "-m", "talenta.dagrun", dag_id, "--date", LOGICAL_DATE,
+        cmd = [sys.executable, "-m", "talenta.dagrun", dag_id, "--date", night_date(night),
                "--conf", json.dumps(conf if dag_id == CHAIN[0] else {})]
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -178,7 +227,7 @@ def run_embedded(stages: list[str], conf: dict, env: dict) -> list[dict]:
                 "select start_date, end_date from task_instance where dag_id = ? and run_id = "
                 "(select run_id from dag_run where dag_id = ? order by id desc limit 1)", (dag_id, dag_id)).fetchall()
         busy = _busy_seconds([(_parse(a), _parse(b)) for a, b in rows if a and b])
-        results.append({"mode": "embedded", "stage": dag_id, "state": summary.get("state"), "wall_s": wall,
+        results.append({"mode": "embedded", "stage": label(dag_id, night), "night": night, "state": summary.get("state"), "wall_s": wall,
                         "busy_s": busy, "peak_process_mb": mem.peak_process_mb, "peak_tree_mb": mem.peak_tree_mb,
                         "load": mem.load})
         if summary.get("state") != "success":
@@ -186,8 +235,13 @@ def run_embedded(stages: list[str], conf: dict, env: dict) -> list[dict]:
     return results
 
 
-def run_celery(stages: list[str], conf: dict, data_dir: Path, root: Path, extra_env: dict) -> list[dict]:
-    """The chain through the Celery topology and REST API v2; downstream stages follow by asset."""
+def run_celery(stages: list[str], conf: dict, data_dir: Path, root: Path, extra_env: dict, nights: int = 1,
+               world: Path | None = None) -> list[dict]:
+    """The chain through the Celery topology and REST API v2; downstream stages follow by asset.
+
+    Night 2 onwards: the world is advanced one day (outside the timing) and the chain runs again on the
+    next logical date, against the same lake and warehouse (the incremental night).
+    """
     from talenta.deploy.pools import ensure_pools
     from talenta.deploy.topology import Topology
 
@@ -202,36 +256,48 @@ def run_celery(stages: list[str], conf: dict, data_dir: Path, root: Path, extra_
             client.unpause(dag_id)
         # Unpausing starts the latest scheduled night of every source; the benchmark measures its own run.
         client.skip_scheduled_runs(stages)
-        logical = dt.datetime.fromisoformat(LOGICAL_DATE).replace(tzinfo=dt.UTC).isoformat()
-        with PeakMemory(os.getpid()) as mem:
-            # The topology's processes are children of this one; the tree peak includes all services.
-            t0 = time.perf_counter()
-            first = client.trigger(stages[0], conf if stages[0] == CHAIN[0] else {}, logical_date=logical)
-            runs = [(stages[0], client.wait_for_run(stages[0], first["dag_run_id"], timeout=4 * 3600))]
-            for dag_id in stages[1:]:
-                runs.append((dag_id, client.wait_for_any_run(dag_id, timeout=4 * 3600, run_type="asset_triggered")))
-            total = time.perf_counter() - t0
-        # Stages overlap: the merge's last task (reports) runs after it emits the asset scoring waits for,
-        # so each stage is timed on its own run (start to end) and the chain on the union of all tasks.
-        every_task = []
-        for dag_id, run in runs:
-            start = _parse(run.get("start_date") or run.get("queued_at"))
-            end = _parse(run.get("end_date"))
-            tis = client.task_instances(dag_id, run["dag_run_id"])
-            intervals = [(_parse(t["start_date"]), _parse(t["end_date"])) for t in tis
-                         if t.get("start_date") and t.get("end_date")]
-            every_task += intervals
-            wall = (end - start).total_seconds() if start and end else float("nan")
-            peak_process, peak_tree = mem.peaks_between(start, end)
-            results.append({"mode": "celery", "stage": dag_id, "state": run["state"], "wall_s": wall,
-                            "busy_s": _busy_seconds(intervals), "peak_process_mb": peak_process,
-                            "peak_tree_mb": peak_tree, "load": mem.load})
-        results.append({"mode": "celery", "stage": "chain (trigger to last stage done)", "state": "-",
-                        "wall_s": total, "busy_s": _busy_seconds(every_task), "peak_process_mb":
-                        mem.peak_process_mb, "peak_tree_mb": mem.peak_tree_mb, "load": mem.load})
+        for night in range(nights):
+            if night:
+                print(f"advancing the world for night {night + 1}: {advance_world(world):.1f} s", flush=True)
+            results += _celery_night(client, stages, conf, night)
         client.close()
     finally:
         topo.stop()
+    return results
+
+
+def _celery_night(client, stages: list[str], conf: dict, night: int) -> list[dict]:
+    """One night of the chain on a running topology."""
+    results = []
+    logical = dt.datetime.fromisoformat(night_date(night)).replace(tzinfo=dt.UTC).isoformat()
+    with PeakMemory(os.getpid()) as mem:
+        # The topology's processes are children of this one; the tree peak includes all services.
+        t0 = time.perf_counter()
+        first = client.trigger(stages[0], conf if stages[0] == CHAIN[0] else {}, logical_date=logical)
+        runs = [(stages[0], client.wait_for_run(stages[0], first["dag_run_id"], timeout=4 * 3600))]
+        for dag_id in stages[1:]:
+            runs.append((dag_id, client.wait_for_any_run(dag_id, after=night, timeout=4 * 3600,
+                                                         run_type="asset_triggered")))
+        total = time.perf_counter() - t0
+    # Stages overlap: the merge's last task (reports) runs after it emits the asset scoring waits for,
+    # so each stage is timed on its own run (start to end) and the chain on the union of all tasks.
+    every_task = []
+    for dag_id, run in runs:
+        start = _parse(run.get("start_date") or run.get("queued_at"))
+        end = _parse(run.get("end_date"))
+        tis = client.task_instances(dag_id, run["dag_run_id"])
+        intervals = [(_parse(t["start_date"]), _parse(t["end_date"])) for t in tis
+                     if t.get("start_date") and t.get("end_date")]
+        every_task += intervals
+        wall = (end - start).total_seconds() if start and end else float("nan")
+        peak_process, peak_tree = mem.peaks_between(start, end)
+        results.append({"mode": "celery", "stage": label(dag_id, night), "night": night, "state": run["state"], "wall_s": wall,
+                        "busy_s": _busy_seconds(intervals), "peak_process_mb": peak_process,
+                        "peak_tree_mb": peak_tree, "load": mem.load})
+    results.append({"mode": "celery", "stage": label("chain (trigger to last stage done)", night),
+                    "night": night, "state": "-",
+                    "wall_s": total, "busy_s": _busy_seconds(every_task), "peak_process_mb":
+                    mem.peak_process_mb, "peak_tree_mb": mem.peak_tree_mb, "load": mem.load})
     return results
 
 
@@ -300,20 +366,22 @@ def naive_baseline(world: Path, sample_rows: int, floor_rows: int) -> dict:
 
 
 def render(args: argparse.Namespace, command: str, world_s: float, info: dict, stages: list[str],
-           results: list[dict], rows: int, floor: dict, naive: dict) -> str:
+           results: list[dict], rows: dict[int, int], floor: dict, naive: dict) -> str:
     """The RESULTS.md section of one run."""
     lines = [
         f"### Run {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} at scale {args.scale}",
         "", f"Command: `{command}`", "", f"Machine: {machine()}", "",
         f"World: {len(info.get('sources', []))} sources, seed {args.seed}, built in {world_s:.1f} s "
-        f"(not part of the chain). Rows extracted that night: {rows:,}.",
+        f"(not part of the chain; nan = built earlier, --world). Rows extracted per night: "
+        f"{', '.join(f'night {n + 1}: {r:,}' for n, r in sorted(rows.items())) or 'none'}.",
         f"Stages present: {', '.join(stages) or 'none'}; missing: "
         f"{', '.join(d for d in CHAIN if d not in stages) or 'none'}.", "",
         "| mode | stage | state | wall s | rows/s | peak process MB | peak tree MB | Airflow overhead | load 1 min |",
         "|---|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
-        rate = rows / r["wall_s"] if r["wall_s"] and rows else 0
+        night_rows = rows.get(r.get("night", 0), 0)
+        rate = night_rows / r["wall_s"] if r["wall_s"] and night_rows else 0
         overhead = 1 - r["busy_s"] / r["wall_s"] if r["wall_s"] else float("nan")
         lines.append(f"| {r['mode']} | {r['stage']} | {r['state']} | {r['wall_s']:.1f} | {rate:,.0f} | "
                      f"{r['peak_process_mb']:,.0f} | {r['peak_tree_mb']:,.0f} | {overhead:.0%} | {r.get('load', '?')} |")
@@ -346,16 +414,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", default=str(ROOT / "data" / "bench"), help="scratch folder (emptied)")
     parser.add_argument("--baseline-rows", type=int, default=50_000, help="sample size of the naive baseline")
     parser.add_argument("--results", default=str(ROOT / "benchmarks" / "RESULTS.md"))
+    parser.add_argument("--nights", type=int, default=1,
+                        help="nights to run: the first is the full night, each later one advances the world a day "
+                             "(~1 %% of people change) and runs the chain again on the same lake and warehouse")
+    parser.add_argument("--world", default=None,
+                        help="reuse a world built earlier with the same scale and seed (`talenta synth build "
+                             "--no-faults`) instead of building one in --work (a national build takes ~3 min)")
     args = parser.parse_args(argv)
     command = "python benchmarks/nightly.py " + " ".join(argv if argv is not None else sys.argv[1:])
     sources = args.sources.split(",") if args.sources else None
     work = Path(args.work).resolve()
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    world = work / "world"
+    world = Path(args.world).resolve() if args.world else work / "world"
+    if args.world and args.nights > 1:
+        # Later nights advance the world in place; keep the prebuilt one as it is for the next benchmark.
+        shutil.copytree(world, work / "world")
+        world = work / "world"
     env = runtime.airflow_env({**os.environ, "TALENTA_DATA_DIR": str(work / "embedded"),
                                "AIRFLOW_HOME": str(work / "airflow_home")})
-    world_s, info = build_world(world, args.scale, args.seed, sources)
+    if args.world:
+        info = json.loads((world / "world.json").read_text())
+        if (info.get("scale"), info.get("seed")) != (args.scale, args.seed):
+            parser.error(f"--world {world} was built with scale {info.get('scale')} and seed {info.get('seed')}, "
+                         f"not {args.scale} and {args.seed}")
+        world_s = float("nan")
+    else:
+        world_s, info = build_world(world, args.scale, args.seed, sources)
     stages = present_stages()
     conf = {"sources": sources or info.get("sources", []), "world": str(world)}
     secrets_env = {
@@ -364,23 +449,29 @@ def main(argv: list[str] | None = None) -> int:
     }
     server = None
     results: list[dict] = []
-    rows = 0
+    rows: dict[int, int] = {}
     try:
         if stages and any((world / "sources").glob("*/api")):
-            from talenta.synth.server import start_background
-
-            server, _ = start_background(world)
+            server = start_source_server(world)
         modes = args.modes.split(",") if stages else []
+        if args.nights > 1 and len(modes) > 1:
+            parser.error("--nights > 1 advances the world, so it runs one mode at a time (--modes embedded or celery)")
         if "embedded" in modes:
             runtime.ensure_airflow_db(env)
-            results += run_embedded(stages, conf, {**env, **secrets_env})
-            rows = rows_extracted(work / "embedded" / "lake")
+            for night in range(args.nights):
+                if night:
+                    print(f"advancing the world for night {night + 1}: {advance_world(world):.1f} s", flush=True)
+                results += run_embedded(stages, conf, {**env, **secrets_env}, night)
+                rows[night] = rows_extracted(work / "embedded" / "lake", night_date(night))
         if "celery" in modes:
-            results += run_celery(stages, conf, work / "celery_data", work / "celery", secrets_env)
-            rows = rows or rows_extracted(work / "celery_data" / "lake")
+            results += run_celery(stages, conf, work / "celery_data", work / "celery", secrets_env,
+                                  nights=args.nights, world=world)
+            for night in range(args.nights):
+                rows[night] = rows.get(night) or rows_extracted(work / "celery_data" / "lake", night_date(night))
     finally:
         if server is not None:
-            server.shutdown()
+            server.terminate()
+            server.wait(timeout=30)
         # Keep the chain's figures even if a reference below fails: they cost minutes to remake.
         (work / "chain_results.json").write_text(json.dumps({"rows": rows, "results": results}, indent=1))
     with PeakMemory(os.getpid()) as ref_mem:

@@ -143,3 +143,32 @@ def test_cli_builds_a_world(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "sources" / "p008" / "api" / "faults.json").read_text()) == {}
     for entity in world.ENTITIES:
         assert (tmp_path / "truth" / f"{entity}.parquet").exists()
+
+
+def test_advance_while_serving_keeps_the_port_and_serves_the_new_night(tmp_path: Path) -> None:
+    """The nightly benchmark advances the world under a running REST server; the next night must reach it."""
+    import httpx
+
+    from talenta.synth.server import start_background
+
+    out = small_world(tmp_path, ["d31"], seed=9, scale=0.004)
+    server, _ = start_background(out)
+    try:
+        port = server.server_address[1]
+
+        def served() -> list[dict]:
+            conn = json.loads((out / "connections.json").read_text())["talenta_src_d31"]
+            assert conn["port"] == port
+            reply = httpx.get(f"http://127.0.0.1:{conn['port']}/s/d31/api/v2/pegawai",
+                              params={"page": 1, "page_size": 5000},
+                              headers={"Authorization": f"Bearer {conn['password']}"}, timeout=30)
+            reply.raise_for_status()
+            return reply.json()["data"]
+
+        before = served()
+        world.advance(out, days=1, workers=1)
+        after = served()
+        on_disk = [json.loads(x) for x in (out / "sources" / "d31" / "api" / "employee.jsonl").read_text().splitlines()]
+        assert after == on_disk[:5000] and after != before
+    finally:
+        server.shutdown()

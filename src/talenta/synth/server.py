@@ -24,6 +24,9 @@ from talenta.synth.render import timestamp_format
 
 MAX_PAGE_SIZE = 5000
 DEFAULT_PAGE_SIZE = 500
+# Entities kept parsed in memory (least recently used dropped): a sync reads source by source, entity by
+# entity, so a few suffice, and a national world's REST data does not pile up in the server.
+CACHED_ENTITIES = 8
 
 
 class SynthApi:
@@ -45,15 +48,18 @@ class SynthApi:
                 self.routes[(sid, mapping.table)] = entity
 
     def records(self, sid: str, entity: str) -> list[dict]:
-        """All records of one entity (kept in memory until the file changes, e.g. after ``advance``)."""
+        """All records of one entity (kept in memory until the file changes, e.g. after ``advance``, or
+        until ``CACHED_ENTITIES`` other entities were read since)."""
         path = self.root / "sources" / sid / "api" / f"{entity}.jsonl"
         stamp = path.stat().st_mtime_ns if path.exists() else 0
         with self.lock:
-            cached = self.cache.get((sid, entity))
+            cached = self.cache.pop((sid, entity), None)
             if cached is None or cached[0] != stamp:
                 lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
                 cached = (stamp, [json.loads(x) for x in lines if x])
-                self.cache[(sid, entity)] = cached
+            self.cache[(sid, entity)] = cached  # most recently used last
+            while len(self.cache) > CACHED_ENTITIES:
+                self.cache.pop(next(iter(self.cache)))
             return cached[1]
 
     def faults(self, sid: str) -> dict:

@@ -453,4 +453,11 @@ def _write_truth(out: Path, results: list) -> None:
     shutil.rmtree(truth_dir / "_parts", ignore_errors=True)
     manifest = [m for r in results for m in r[2]]
     pq.write_table(pa.Table.from_pylist(manifest, schema=MANIFEST_SCHEMA), truth_dir / "defects.parquet")
-    write_json_atomic(out / "connections.json", {f"talenta_src_{r[0]}": r[3] for r in results})
+    conns = {f"talenta_src_{r[0]}": r[3] for r in results}
+    previous = out / "connections.json"
+    if previous.exists():
+        # ``advance`` while a server runs: keep the port it wrote, or the next night cannot reach it.
+        for cid, conn in json.loads(previous.read_text()).items():
+            if conn.get("conn_type") == "http" and conn.get("port") and cid in conns:
+                conns[cid] = {**conns[cid], "port": conn["port"]}
+    write_json_atomic(previous, conns)
