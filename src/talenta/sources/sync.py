@@ -134,7 +134,8 @@ def sync_shard(source_ids: list[str], logical_date: str, *, run_id: str | None =
         clocks[sid] = time.perf_counter()
         record = records[sid] = {"run_id": run_id, "source_id": sid, "logical_date": logical_date, "kind": None,
                                  "dialect": None, "status": "success", "error": None, "started_at": _now(),
-                                 "finished_at": None, "duration_s": None, "entities": {}, "shard": shard}
+                                 "finished_at": None, "duration_s": None, "extract_s": None, "entities": {},
+                                 "shard": shard}
         pending[sid] = {}
         connector = None
         try:
@@ -179,6 +180,9 @@ def sync_shard(source_ids: list[str], logical_date: str, *, run_id: str | None =
         finally:
             if connector is not None and hasattr(connector, "close"):
                 connector.close()
+            # This source's own work (extract, bronze, harmonize); duration_s also spans the shard's
+            # shared validation and writes, which run once per entity for all its sources.
+            record["extract_s"] = round(time.perf_counter() - clocks[sid], 3)
 
     for entity, batch in frames.items():
         _validate_and_publish(entity, batch, records, pending, run_id=run_id, logical_date=logical_date, root=root)
