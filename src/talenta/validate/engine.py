@@ -9,6 +9,7 @@ counted, else the run fails: the dq numbers are GX's, the masks only locate them
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from functools import cache
@@ -51,6 +52,9 @@ class CountMismatch(RuntimeError):
 def _context() -> Any:
     # Analytics would phone home from a worker; progress bars would flood task logs.
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    # GX's import logs ~200 INFO lines ("Skipping registering function ...") into every sync task's log,
+    # burying the per-source lines engineers read; its warnings and errors still come through.
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.execution_engine import pandas_execution_engine
