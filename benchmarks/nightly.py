@@ -260,6 +260,8 @@ def run_celery(stages: list[str], conf: dict, data_dir: Path, root: Path, extra_
             if night:
                 print(f"advancing the world for night {night + 1}: {advance_world(world):.1f} s", flush=True)
             results += _celery_night(client, stages, conf, night)
+            # Each night's figures as soon as they exist: a later night can take long enough to be stopped.
+            (root / "nights_so_far.json").write_text(json.dumps(results, indent=1))
         client.close()
     finally:
         topo.stop()
