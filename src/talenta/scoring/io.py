@@ -61,8 +61,10 @@ def read_inputs(url: str | None = None, *, schema: str | None = None) -> dict[st
 
 def _arrow(frame: pd.DataFrame) -> pa.Table:
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    # Dictionary-encoded reason texts are an in-memory trick; the SQL table stores plain strings.
-    cols = [c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in table.columns]
+    # Dictionary-encoded reason texts are an in-memory trick; the SQL table stores plain strings. Large
+    # (64-bit offset) strings: at national scale a reason column holds more than 2 GB of text, which a
+    # plain string array cannot (the first national run failed here).
+    cols = [c.cast(pa.large_string()) if pa.types.is_dictionary(c.type) else c for c in table.columns]
     return pa.table(cols, names=table.column_names)
 
 
