@@ -11,16 +11,23 @@ Usage::
 
     .venv/bin/python benchmarks/warehouse_bench.py --scale 1.0          # the national target
     .venv/bin/python benchmarks/warehouse_bench.py --scale 0.05 --no-postgres
+    .venv/bin/python benchmarks/warehouse_bench.py --scale 1.0 --targets postgres --lake /tmp/lake1 --repeat 3
 
 Targets (issue #6): DuckDB ≤ 120 s, PostgreSQL ≤ 300 s at scale 1.0, ≥ 10x faster than ``to_sql``. The
 ``to_sql`` baseline is timed on a sample (``--baseline-rows``) of every published table's rows and
 extrapolated linearly to all the rows the merge published (said so in the output).
+
+Issue #8 (every process of the nightly chain <= 6 GB): the summary reports the process's peak RSS
+(``ru_maxrss``); run one target per process (``--targets``) to get each merge's own peak. DuckDB is bounded by
+``TALENTA_DUCKDB_MEMORY_LIMIT`` (default 3GB); the PostgreSQL load uses binary COPY through ADBC when
+``adbc-driver-postgresql`` is importable (``TALENTA_PG_LOADER=csv`` forces CSV COPY); the summary says which.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import resource
 import shutil
@@ -170,8 +177,12 @@ def write_lake(root: Path, scale: float, day: str = DAY) -> dict[str, int]:
     return totals
 
 
-def to_sql_baseline(duck_url: str, schema: str, sample: int) -> dict[str, float]:
-    """Rows/s of ``pandas.to_sql`` (SQLAlchemy, multi-row inserts off, chunks of 5 000) on a sample."""
+def to_sql_baseline(url: str, schema: str, sample: int, source_schema: str | None = None) -> dict[str, float]:
+    """Rows/s of ``pandas.to_sql`` (SQLAlchemy, multi-row inserts off, chunks of 5 000) on a sample.
+
+    The sample rows come from the warehouse at ``url`` (the DuckDB file, or the PostgreSQL ``source_schema``
+    when only PostgreSQL was merged).
+    """
     import sqlalchemy as sa
 
     from talenta.warehouse.audit import PUBLISHED_TABLES
@@ -180,7 +191,7 @@ def to_sql_baseline(duck_url: str, schema: str, sample: int) -> dict[str, float]
     eng = sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg2://"))
     rows = secs = 0.0
     try:
-        with Warehouse(duck_url, read_only=True) as d:
+        with Warehouse(url, schema=source_schema, read_only=source_schema is None) as d:
             for table in ("employee_history", "performance_rating"):
                 assert table in PUBLISHED_TABLES
                 df = d.query_df(f"select * from {table} limit {sample}")
@@ -209,6 +220,11 @@ def second_day(work: Path, scale: float, duck_url: str, out: dict) -> None:
     out["day2_rows_equal"] = out["day2_incremental_rows"] == out["day2_full_rows"]
 
 
+def _peak_rss_gib() -> float:
+    # Peak resident set size of this process so far (Linux reports KiB).
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)
+
+
 def _cpu_s() -> float:
     # CPU of this process and its threads (DuckDB runs in-process; PostgreSQL's server CPU is not included).
     r = resource.getrusage(resource.RUSAGE_SELF)
@@ -221,34 +237,57 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=0.01)
     ap.add_argument("--repeat", type=int, default=1, help="merges per engine (medians are reported)")
     ap.add_argument("--baseline-rows", type=int, default=20_000, help="rows per table timed for to_sql")
-    ap.add_argument("--no-postgres", action="store_true")
+    ap.add_argument("--no-postgres", action="store_true", help="same as --targets duckdb")
+    ap.add_argument("--targets", default="duckdb,postgres",
+                    help="comma-separated merge targets (duckdb, postgres); one target per process gives that "
+                         "merge's own peak RSS")
+    ap.add_argument("--lake", type=Path, help="silver lake folder to reuse (written there first when missing; "
+                                               "never deleted)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary lake and DuckDB file")
     ap.add_argument("--second-day", action="store_true",
                     help="then deliver the nation again for a second day and time the incremental DuckDB merge "
                          "against a full rebuild of both days")
     args = ap.parse_args()
-    from talenta.warehouse.db import Warehouse
+    targets = {t.strip() for t in args.targets.split(",") if t.strip()} - ({"postgres"} if args.no_postgres else set())
+    if not targets or targets - {"duckdb", "postgres"}:
+        ap.error(f"--targets: choose from duckdb, postgres (got {args.targets!r})")
+    if args.second_day and ("duckdb" not in targets or args.lake):
+        ap.error("--second-day needs the duckdb target and a temporary lake (no --lake)")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("talenta.warehouse.merge").setLevel(logging.INFO)  # per-table load seconds (stderr)
+    from talenta.settings import duckdb_memory_limit
+    from talenta.warehouse.db import Warehouse, pg_loader
     from talenta.warehouse.merge import merge
 
     work = Path(tempfile.mkdtemp(prefix="wh-bench-"))
+    lake = args.lake or work / "lake"
     duck_url = f"duckdb:///{work / 'wh.duckdb'}"
-    out: dict = {"scale": args.scale, "load_average_at_start": [round(x, 1) for x in os.getloadavg()]}
+    out: dict = {"scale": args.scale, "load_average_at_start": [round(x, 1) for x in os.getloadavg()],
+                 "targets": sorted(targets), "duckdb_memory_limit": duckdb_memory_limit(),
+                 "pg_loader": "adbc (binary COPY)" if pg_loader() else "csv COPY"}
     try:
         t = time.perf_counter()
-        out["silver_rows"] = write_lake(work / "lake", args.scale)
-        out["write_lake_s"] = round(time.perf_counter() - t, 1)
-        runs = []
-        cpu = _cpu_s()
-        for _ in range(args.repeat):
-            t = time.perf_counter()
-            # Full rebuilds: the national merge from scratch (a repeat would otherwise carry facts over).
-            r = merge(duck_url, lake_root=work / "lake", write_gold=False, incremental=False)
-            runs.append(round(time.perf_counter() - t, 1))
-        out["duckdb_merge_publish_s"] = statistics.median(runs)
-        out["duckdb_cpu_s_per_run"] = round((_cpu_s() - cpu) / args.repeat, 1)
-        out["duckdb_runs_s"], out["duckdb_timings"], out["published_rows"] = runs, r.timings, r.row_counts
-        published = sum(r.row_counts.values())
-        if not args.no_postgres:
+        if args.lake and (args.lake / "silver").exists():
+            out["lake_reused"] = str(args.lake)
+        else:
+            out["silver_rows"] = write_lake(lake, args.scale)
+            out["write_lake_s"] = round(time.perf_counter() - t, 1)
+        out["peak_rss_gib_before_merge"] = _peak_rss_gib()
+        published = 0
+        if "duckdb" in targets:
+            runs = []
+            cpu = _cpu_s()
+            for _ in range(args.repeat):
+                t = time.perf_counter()
+                # Full rebuilds: the national merge from scratch (a repeat would otherwise carry facts over).
+                r = merge(duck_url, lake_root=lake, write_gold=False, incremental=False)
+                runs.append(round(time.perf_counter() - t, 1))
+            out["duckdb_merge_publish_s"] = statistics.median(runs)
+            out["duckdb_cpu_s_per_run"] = round((_cpu_s() - cpu) / args.repeat, 1)
+            out["duckdb_runs_s"], out["duckdb_timings"], out["published_rows"] = runs, r.timings, r.row_counts
+            published = sum(r.row_counts.values())
+            out["peak_rss_gib_after_duckdb"] = _peak_rss_gib()
+        if "postgres" in targets:
             from talenta.warehouse.security import Roles
 
             schema = f"bench_{uuid.uuid4().hex[:6]}"
@@ -258,17 +297,25 @@ def main() -> None:
                 cpu = _cpu_s()
                 for _ in range(args.repeat):
                     t = time.perf_counter()
-                    r = merge(PG_URL, schema=schema, lake_root=work / "lake", write_gold=False, roles=roles)
+                    r = merge(PG_URL, schema=schema, lake_root=lake, write_gold=False, roles=roles)
                     runs.append(round(time.perf_counter() - t, 1))
                 out["postgres_merge_publish_s"] = statistics.median(runs)
                 out["postgres_client_cpu_s_per_run"] = round((_cpu_s() - cpu) / args.repeat, 1)
                 out["postgres_runs_s"], out["postgres_timings"] = runs, r.timings
-                base = to_sql_baseline(duck_url, schema, args.baseline_rows)
+                out["peak_rss_gib_after_postgres"] = _peak_rss_gib()
+                if "published_rows" in out:
+                    assert out["published_rows"] == r.row_counts, "DuckDB and PostgreSQL published different counts"
+                out["published_rows"] = r.row_counts
+                published = sum(r.row_counts.values())
+                base = (to_sql_baseline(duck_url, schema, args.baseline_rows) if "duckdb" in targets
+                        else to_sql_baseline(PG_URL, schema, args.baseline_rows, source_schema=schema))
                 out["to_sql_sample"] = base
                 out["to_sql_extrapolated_s"] = round(published / base["rows_per_s"], 1)
                 out["to_sql_note"] = (f"to_sql timed on {int(base['rows'])} rows, extrapolated linearly to the "
                                       f"{published} published rows; it only loads, the merge also transforms")
-                out["speedup_duckdb_vs_to_sql"] = round(out["to_sql_extrapolated_s"] / out["duckdb_merge_publish_s"], 1)
+                if "duckdb" in targets:
+                    out["speedup_duckdb_vs_to_sql"] = round(
+                        out["to_sql_extrapolated_s"] / out["duckdb_merge_publish_s"], 1)
                 out["speedup_postgres_vs_to_sql"] = round(
                     out["to_sql_extrapolated_s"] / out["postgres_merge_publish_s"], 1)
             finally:
@@ -281,6 +328,8 @@ def main() -> None:
                             p.execute(f"drop role {role}")
         if args.second_day:
             second_day(work, args.scale, duck_url, out)
+        out["peak_rss_gib"] = _peak_rss_gib()
+        out["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -7,6 +7,10 @@
 * ``TALENTA_LAKE_DIR``: the Parquet lake (default ``$TALENTA_DATA_DIR/lake``).
 * ``TALENTA_WAREHOUSE_URL``: SQLAlchemy URL of the SQL warehouse (default a DuckDB file in the data dir;
   ``postgresql://...`` in production).
+* ``TALENTA_DUCKDB_MEMORY_LIMIT``: memory each DuckDB warehouse connection may use before it spills to disk
+  (default ``3GB``; ``none`` keeps DuckDB's own default, 80 % of RAM).
+* ``TALENTA_DUCKDB_TEMP_DIR``: where in-memory DuckDB builds spill (default ``$TALENTA_DATA_DIR/tmp/duckdb``;
+  a DuckDB warehouse file spills next to itself, into ``<file>.tmp``).
 """
 
 from __future__ import annotations
@@ -50,3 +54,18 @@ def reports_dir() -> Path:
 def warehouse_url() -> str:
     """SQLAlchemy URL of the SQL warehouse (DuckDB file by default)."""
     return os.environ.get("TALENTA_WAREHOUSE_URL", f"duckdb:///{data_dir() / 'warehouse.duckdb'}")
+
+
+def duckdb_memory_limit() -> str | None:
+    """DuckDB memory limit per warehouse connection (``3GB`` by default; ``None``: DuckDB's default).
+
+    Issue #8: every process of the nightly chain stays under 6 GB, so the merge's DuckDB spills to disk
+    instead of growing to 80 % of the machine's RAM.
+    """
+    value = os.environ.get("TALENTA_DUCKDB_MEMORY_LIMIT", "3GB").strip()
+    return None if value.lower() in ("", "none", "default") else value
+
+
+def duckdb_temp_dir() -> Path:
+    """Where in-memory DuckDB builds spill when they exceed :func:`duckdb_memory_limit`."""
+    return Path(os.environ.get("TALENTA_DUCKDB_TEMP_DIR", data_dir() / "tmp" / "duckdb"))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 BUILD_TAG = "__pub_"
 _CREATE = re.compile(r"^((?:\s*--[^\n]*\n)*\s*)create\s+(table|view)\s", re.IGNORECASE)
 _PATH_PART = r"{key}=([^/\\]+)"
+_TABLE_NAME = re.compile(r"^(?:\s*--[^\n]*\n)*\s*create\s+table\s+([A-Za-z_][A-Za-z0-9_]*)\s", re.IGNORECASE)
 
 
 def build_schema_name(target: str) -> str:
@@ -188,14 +190,16 @@ def _carry_sql(previous: str, mart: str, schema: pa.Schema, present: list[str]) 
 
 
 def build_duckdb(wh: Warehouse, plan: LakePlan, build: str, salt: str,
-                 layers: dict[str, list[str]], previous: str | None = None) -> list[str]:
+                 layers: dict[str, list[str]], previous: str | None = None,
+                 on_table: Callable[[str], None] | None = None) -> list[str]:
     """Load ``plan`` and run the SQL ``layers`` (staging, intermediate in memory; marts into ``build``).
 
     With ``previous`` (the published build schema), fact entities whose merged partitions are unchanged are
     built incrementally: the previous fact mart plus only the new partitions (see ``_carry_plan``); their
     per-partition load counts come from the previous ``merge_manifest``. Returns the entities built so.
     Insertion order is not preserved while building: no published table has a row order (their keys
-    define them), and DuckDB writes unordered results about twice as fast.
+    define them), and DuckDB writes unordered results about twice as fast. ``on_table(name)`` is called
+    after each mart is created (the PostgreSQL merge starts loading it while the build goes on).
     """
     wh.execute("set preserve_insertion_order = false")
     carry = _carry_plan(wh, plan, previous)
@@ -226,6 +230,9 @@ def build_duckdb(wh: Warehouse, plan: LakePlan, build: str, salt: str,
                 where raw_table = '{raw}' and n > 0""")
         for sql in layers["marts"]:
             wh.execute(sql)
+            created = _TABLE_NAME.match(sql)
+            if on_table is not None and created:
+                on_table(created.group(1))
         _write_manifest(wh, plan, build)
     finally:
         wh.execute("drop table if exists temp.main.raw_salt")

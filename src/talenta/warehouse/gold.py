@@ -1,14 +1,16 @@
 """Gold Parquet: the published warehouse tables in the lake, hive-partitioned, readable by any engine.
 
 Layout (the lake contract): ``gold/entity=<table>/source_id=national/logical_date=<date>/part-0.parquet``,
-written with ``write_partition`` so a re-run of the same date replaces its partition atomically.
+replaced atomically (``replace_partition``), so a re-run of the same date replaces its partition.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from talenta.lake.layout import partition_dir, replace_partition, write_partition
+import pyarrow.parquet as pq
+
+from talenta.lake.layout import partition_dir, replace_partition
 from talenta.warehouse.audit import PUBLISHED_TABLES
 from talenta.warehouse.db import Warehouse
 
@@ -19,13 +21,15 @@ def write_gold(wh: Warehouse, logical_date: str, *, root: Path | None = None) ->
     """Export every published table of ``wh`` (its target schema) to the gold zone; return the folders.
 
     On DuckDB each table is written by DuckDB itself (``COPY ... TO``, multi-threaded, no Arrow round trip
-    through Python); on PostgreSQL it is fetched as Arrow. Either way each partition is replaced atomically.
+    through Python); on PostgreSQL it is streamed through a server-side cursor into one Parquet file, one
+    batch in memory at a time (a national table fetched whole would take several GB; issue #8). Either way
+    each partition is replaced atomically.
     """
     out = []
     for table in PUBLISHED_TABLES:
         target = partition_dir("gold", table, GOLD_SOURCE, logical_date, root=root)
         if wh.is_postgres:
-            out.append(write_partition(target, wh.query_arrow(f"select * from {wh.target_schema}.{table}")))
+            out.append(replace_partition(target, lambda tmp, table=table: _write_streamed(wh, table, tmp)))
             continue
 
         def copy(tmp: Path, table: str = table) -> None:
@@ -35,3 +39,16 @@ def write_gold(wh: Warehouse, logical_date: str, *, root: Path | None = None) ->
 
         out.append(replace_partition(target, copy))
     return out
+
+
+def _write_streamed(wh: Warehouse, table: str, tmp: Path) -> None:
+    """Write ``table`` of ``wh``'s target schema into ``tmp/part-0.parquet`` batch by batch."""
+    writer = None
+    try:
+        for batch in wh.stream_arrow(f"select * from {wh.target_schema}.{table}"):
+            if writer is None:
+                writer = pq.ParquetWriter(tmp / "part-0.parquet", batch.schema, compression="zstd")
+            writer.write_table(batch)
+    finally:
+        if writer is not None:
+            writer.close()
