@@ -23,6 +23,7 @@ from talenta.scoring.encode import NipIndex, codes, map_codes
 from talenta.scoring.rules import Rules
 
 _DISCIPLINE_RANK = {"R": 1, "S": 2, "B": 3}
+RATING_CHUNK_ROWS = 2_000_000  # performance ratings read at a time (bounds the temporaries, issue #8)
 
 
 def as_timestamp(value: object) -> pd.Timestamp:
@@ -79,15 +80,26 @@ def kinerja_components(nips: pd.Index, performance: pd.DataFrame, rules: Rules, 
     years = as_timestamp(scored_on).year - 1 - np.arange(weights.size)
     ix = index if index is not None else NipIndex(nips)
     n, n_years = len(nips), weights.size
-    year = pd.to_numeric(performance["year"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    slot = np.full(len(performance), -1, dtype="int64")
-    for j, y in enumerate(years):
-        slot[year == y] = j
-    points = map_codes(performance["predikat"], {k: float(v) for k, v in cfg["predikat_points"].items()})
-    pos = ix.positions(performance["nip"])
-    ok = (pos >= 0) & (slot >= 0) & ~np.isnan(points)
-    key = pos[ok] * n_years + slot[ok]
-    total = np.bincount(key, weights=points[ok], minlength=n * n_years).astype("float64").reshape(n, n_years)
+    predikat_points = {k: float(v) for k, v in cfg["predikat_points"].items()}
+    # Ratings (9.4 M at national scale) are read RATING_CHUNK_ROWS at a time; only the (slot, points) of
+    # usable ratings are kept, in row order, so the sums below add up exactly as over the whole table.
+    keys, kept_points = [], []
+    for lo in range(0, len(performance), RATING_CHUNK_ROWS):
+        part = performance.iloc[lo:lo + RATING_CHUNK_ROWS]
+        year = pd.to_numeric(part["year"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        slot = np.full(len(part), -1, dtype="int64")
+        for j, y in enumerate(years):
+            slot[year == y] = j
+        points = map_codes(part["predikat"], predikat_points)
+        pos = ix.positions(part["nip"])
+        ok = (pos >= 0) & (slot >= 0) & ~np.isnan(points)
+        keys.append(pos[ok] * n_years + slot[ok])
+        kept_points.append(points[ok])
+        del part, year, slot, points, pos, ok
+    key = np.concatenate(keys) if keys else np.array([], dtype="int64")
+    points = np.concatenate(kept_points) if kept_points else np.array([], dtype="float64")
+    del keys, kept_points
+    total = np.bincount(key, weights=points, minlength=n * n_years).astype("float64").reshape(n, n_years)
     count = np.bincount(key, minlength=n * n_years).reshape(n, n_years)
     has = count > 0
     mean = np.divide(total, count, out=np.zeros_like(total), where=has)

@@ -167,57 +167,119 @@ def considered_pairs(vacancies: pd.DataFrame, persons: Persons, max_per_vacancy:
             p_parts.append(members)
     if not v_parts:
         return empty
-    return pd.DataFrame({"vpos": np.concatenate(v_parts), "ppos": np.concatenate(p_parts).astype("int64")})
+    return pd.DataFrame({"vpos": np.concatenate(v_parts), "ppos": np.concatenate(p_parts).astype("int64", copy=False)},
+                        copy=False)
+
+
+PAIR_CHUNK_ROWS = 1_000_000  # pairs evaluated at a time: bounds the temporaries at national scale (9 M pairs)
+COMPONENTS = ("potkom", "kualifikasi", "integritas", "sector_weight")
+
+
+class _PairContext:
+    """Per-vacancy and per-person values the pair checks and the fit read, computed once."""
+
+    def __init__(self, vacancies: pd.DataFrame, persons: Persons, axes: pd.DataFrame, rules: Rules):
+        cfg = rules["matching"]
+        self.persons = persons
+        self.v_inst = code_in(persons.instansi_names, vacancies["instansi_id"], null=-2)
+        self.v_level = code_in(persons.level_names, vacancies["jabatan_level"], null=-2)
+        # A missing jabatan type on both sides counts as the same type (as an empty text would).
+        self.v_type = code_in(persons.jtype_names, vacancies["jabatan_type"], null=-1)
+        self.need_gol = map_codes(vacancies["min_golongan"], golongan.rank)
+        self.need_edu = map_codes(vacancies["min_education"], _edu_years)
+        ax = aligned(axes, persons.nips)
+        kp = ax[["kompetensi", "potensi"]].to_numpy(dtype="float64", na_value=np.nan)
+        n_kp = (~np.isnan(kp)).sum(axis=1)
+        self.potkom_p = np.divide(np.nansum(kp, axis=1), n_kp, out=np.full(len(kp), np.nan), where=n_kp > 0)
+        del kp, n_kp
+        self.j_codes, j_names = codes(vacancies["jabatan_name"])
+        self.field_table = field_fit_table(j_names, persons.major_names, rules)
+        self.edu_pts = ax["pendidikan"].to_numpy(dtype="float64", na_value=np.nan)
+        self.integ = ax["integritas"].to_numpy(dtype="float64", na_value=np.nan)
+        w = cfg["fit_weights"]
+        self.w = (float(w["potkom"]), float(w["kualifikasi"]), float(w["integritas"]))
+        self.sector_w = map_codes(vacancies["sector"], {k: float(x) for k, x in cfg["sector_weights"].items()},
+                                  default=1.0)
+
+    def mask(self, vp: np.ndarray, pp: np.ndarray) -> np.ndarray:
+        """Failed-check bit mask per pair (person-level bits included), int64."""
+        p = self.persons
+        mask = p.pmask[pp]
+        mask[self.v_inst[vp] == p.instansi[pp]] |= BIT["agency"]
+        same_job = self.v_level[vp] == p.level[pp]
+        same_job &= self.v_type[vp] == p.jtype[pp]
+        mask[~same_job] |= BIT["jenjang"]
+        del same_job
+        need_gol = self.need_gol[vp]
+        mask[~(np.isnan(need_gol) | (p.gol_rank[pp] >= need_gol))] |= BIT["golongan"]
+        del need_gol
+        need_edu = self.need_edu[vp]
+        mask[~(np.isnan(need_edu) | (p.edu_years[pp] >= need_edu))] |= BIT["education"]
+        return mask
+
+    def components(self, vp: np.ndarray, pp: np.ndarray) -> dict[str, np.ndarray]:
+        """The fit components per pair: potkom, kualifikasi, integritas and the vacancy's sector weight."""
+        potkom = self.potkom_p[pp]
+        field = self.field_table[self.j_codes[vp], self.persons.major[pp]]
+        edu_pts = self.edu_pts[pp]
+        kual = np.where(np.isnan(field), edu_pts, 0.5 * edu_pts + 0.5 * field)
+        del field, edu_pts
+        kual = np.where(np.isnan(kual), 0.0, kual)
+        return {"potkom": potkom, "kualifikasi": kual, "integritas": self.integ[pp], "sector_weight": self.sector_w[vp]}
+
+    def fit(self, comps: dict[str, np.ndarray], eligible: np.ndarray) -> np.ndarray:
+        """Fit score (rounded to 4 decimals) of eligible pairs, NaN for the others."""
+        wp, wk, wi = self.w
+        base = wp * comps["potkom"] + wk * comps["kualifikasi"] + wi * comps["integritas"]
+        return np.where(eligible, np.round(base * comps["sector_weight"], 4), np.nan)
 
 
 def evaluate_pairs(pairs: pd.DataFrame, vacancies: pd.DataFrame, persons: Persons, axes: pd.DataFrame,
-                   rules: Rules) -> pd.DataFrame:
+                   rules: Rules, *, components: bool = True) -> pd.DataFrame:
     """Eligibility mask, reasons and fit for each considered pair (``vpos``, ``ppos``).
 
     Fit (0-100 before the sector weight) follows the rule file's ``fit_weights``: potkom (mean of the
     person's kompetensi and potensi), kualifikasi (education points and the field fit of the person's
     major to the *vacancy's* jabatan) and integritas; ``fit_score`` multiplies it by the vacancy sector's
     priority weight. Ineligible pairs have a null fit. ``axes`` is aligned with ``persons``.
-    """
-    cfg = rules["matching"]
-    vp, pp = pairs["vpos"].to_numpy(dtype="int64"), pairs["ppos"].to_numpy(dtype="int64")
-    mask = persons.pmask[pp].copy()
-    v_inst = code_in(persons.instansi_names, vacancies["instansi_id"], null=-2)
-    mask |= np.where(v_inst[vp] == persons.instansi[pp], BIT["agency"], 0)
-    v_level = code_in(persons.level_names, vacancies["jabatan_level"], null=-2)
-    # A missing jabatan type on both sides counts as the same type (as an empty text would).
-    v_type = code_in(persons.jtype_names, vacancies["jabatan_type"], null=-1)
-    same_job = (v_level[vp] == persons.level[pp]) & (v_type[vp] == persons.jtype[pp])
-    mask |= np.where(same_job, 0, BIT["jenjang"])
-    need_gol = map_codes(vacancies["min_golongan"], golongan.rank)[vp]
-    mask |= np.where(np.isnan(need_gol) | (persons.gol_rank[pp] >= need_gol), 0, BIT["golongan"])
-    need_edu = map_codes(vacancies["min_education"], _edu_years)[vp]
-    mask |= np.where(np.isnan(need_edu) | (persons.edu_years[pp] >= need_edu), 0, BIT["education"])
 
-    ax = aligned(axes, persons.nips)
-    kp = ax[["kompetensi", "potensi"]].to_numpy(dtype="float64", na_value=np.nan)
-    n_kp = (~np.isnan(kp)).sum(axis=1)
-    potkom_p = np.divide(np.nansum(kp, axis=1), n_kp, out=np.full(len(kp), np.nan), where=n_kp > 0)
-    potkom = potkom_p[pp]
-    j_codes, j_names = codes(vacancies["jabatan_name"])
-    field = field_fit_table(j_names, persons.major_names, rules)[j_codes[vp], persons.major[pp]]
-    edu_pts = ax["pendidikan"].to_numpy(dtype="float64", na_value=np.nan)[pp]
-    kual = np.where(np.isnan(field), edu_pts, 0.5 * edu_pts + 0.5 * field)
-    kual = np.where(np.isnan(kual), 0.0, kual)
-    integ = ax["integritas"].to_numpy(dtype="float64", na_value=np.nan)[pp]
-    w = cfg["fit_weights"]
-    base = float(w["potkom"]) * potkom + float(w["kualifikasi"]) * kual + float(w["integritas"]) * integ
-    sector_w = map_codes(vacancies["sector"], {k: float(x) for k, x in cfg["sector_weights"].items()},
-                         default=1.0)[vp]
+    Pairs are evaluated ``PAIR_CHUNK_ROWS`` at a time into preallocated columns (``mask`` is int16, the
+    checks fit in 9 bits). With ``components=False`` the four per-pair fit components (``COMPONENTS``)
+    are left out: at national scale they are 4 × 9 M floats of which only the shortlist is needed
+    (:func:`pair_components` computes them for chosen pairs, with the same arithmetic).
+    """
+    vp, pp = pairs["vpos"].to_numpy(dtype="int64"), pairs["ppos"].to_numpy(dtype="int64")
+    ctx = _PairContext(vacancies, persons, axes, rules)
+    n = vp.size
+    mask = np.empty(n, dtype="int16")
+    fit = np.empty(n, dtype="float64")
+    comps_out = {c: np.empty(n, dtype="float64") for c in COMPONENTS} if components else {}
+    for lo in range(0, n, PAIR_CHUNK_ROWS):
+        hi = min(n, lo + PAIR_CHUNK_ROWS)
+        cvp, cpp = vp[lo:hi], pp[lo:hi]
+        m = ctx.mask(cvp, cpp)
+        comps = ctx.components(cvp, cpp)
+        fit[lo:hi] = ctx.fit(comps, m == 0)
+        mask[lo:hi] = m
+        for c, values in comps_out.items():
+            values[lo:hi] = comps[c]
+        del m, comps
     eligible = mask == 0
-    out = pd.DataFrame({
-        "vpos": vp, "ppos": pp,
-        "eligible": eligible,
-        "fit_score": np.where(eligible, np.round(base * sector_w, 4), np.nan),
-        "mask": mask,
-        "potkom": potkom, "kualifikasi": kual, "integritas": integ, "sector_weight": sector_w,
-    })
     unique = np.unique(mask)
     texts = {int(m): reasons_for_mask(int(m)) for m in unique}
-    out["reasons"] = pd.Categorical.from_codes(np.searchsorted(unique, mask), [texts[int(m)] for m in unique])
-    return out
+    reasons = pd.Categorical.from_codes(np.searchsorted(unique, mask).astype(_code_dtype(unique.size)),
+                                        [texts[int(m)] for m in unique])
+    # copy=False: each column keeps its own array (no 2-D block copy of 9 M rows).
+    return pd.DataFrame({"vpos": vp, "ppos": pp, "eligible": eligible, "fit_score": fit, "mask": mask, **comps_out,
+                         "reasons": reasons}, copy=False)
+
+
+def _code_dtype(n: int) -> str:
+    return "int8" if n < 127 else "int16" if n < 32767 else "int32"
+
+
+def pair_components(vpos: np.ndarray, ppos: np.ndarray, vacancies: pd.DataFrame, persons: Persons,
+                    axes: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """The fit components (``COMPONENTS``) of the given pairs, as :func:`evaluate_pairs` computes them."""
+    ctx = _PairContext(vacancies, persons, axes, rules)
+    return pd.DataFrame(ctx.components(np.asarray(vpos, dtype="int64"), np.asarray(ppos, dtype="int64")))

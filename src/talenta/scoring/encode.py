@@ -61,9 +61,11 @@ def nip_keys(values: Any, *, strict: bool) -> np.ndarray | None:
     """
     arr = arrow_strings(values)
     valid = pc.fill_null(pc.and_(pc.equal(pc.utf8_length(arr), NIP_DIGITS), pc.utf8_is_digit(arr)), False)
-    if strict and not pc.all(valid).as_py() and len(arr):
+    all_valid = pc.all(valid).as_py() is not False
+    if strict and not all_valid and len(arr):
         return None
-    keys = pc.cast(pc.if_else(valid, arr, pa.scalar("-1", pa.large_string())), pa.int64())
+    # The usual case (every NIP well formed) casts directly, without a patched copy of the strings.
+    keys = pc.cast(arr if all_valid else pc.if_else(valid, arr, pa.scalar("-1", pa.large_string())), pa.int64())
     return np.asarray(keys.to_numpy(), dtype="int64")
 
 
@@ -103,16 +105,28 @@ class NipIndex:
         keys = nip_keys(values, strict=False)
         if self._sorted.size == 0:
             return np.full(len(keys), -1, dtype="int64")
-        at = np.searchsorted(self._sorted, keys).clip(0, self._sorted.size - 1)
-        hit = (self._sorted[at] == keys) & (keys >= 0)
+        at = np.searchsorted(self._sorted, keys)
+        np.minimum(at, self._sorted.size - 1, out=at)
+        miss = self._sorted[at] != keys
+        miss |= keys < 0
+        del keys
         pos = at if self._order is None else self._order[at]
-        return np.where(hit, pos, -1).astype("int64")
+        pos[miss] = -1
+        return pos.astype("int64", copy=False)
 
 
 def take_strings(values: Any, positions: np.ndarray) -> pd.Series:
     """``values[positions]`` as a pandas ``str`` Series, taken in Arrow (no per-row Python objects)."""
     taken = pc.take(arrow_strings(values), pa.array(positions, type=pa.int64()))
     return pd.Series(taken.to_pandas(), dtype="str")
+
+
+def take_categorical(values: Any, positions: np.ndarray) -> pd.Categorical:
+    """``values[positions]`` as a categorical of the distinct values (for few distinct values, many rows)."""
+    idx, uniques = codes(values)
+    taken = idx[positions]
+    code_dtype = "int8" if uniques.size < 127 else "int16" if uniques.size < 32767 else "int32"
+    return pd.Categorical.from_codes(taken.astype(code_dtype), pd.Index(uniques, dtype=object))
 
 
 def aligned(obj: pd.Series | pd.DataFrame, index: pd.Index) -> pd.Series | pd.DataFrame:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from talenta.domain import agencies, regions
 from talenta.scoring.axes import as_timestamp, to_datetime
-from talenta.scoring.encode import NipIndex, aligned, map_codes
+from talenta.scoring.encode import NipIndex, aligned, codes, map_codes
 from talenta.scoring.rules import Rules
 
 DIMENSIONS = ("gender", "age_band", "province", "agency_type")
@@ -24,9 +24,12 @@ DIMENSIONS = ("gender", "age_band", "province", "agency_type")
 def age_bands(birth_date: pd.Series, scored_on: object, edges: list[int]) -> pd.Series:
     """Age band labels (``<30``, ``30-39``, ..., ``>=50``) from birth dates; ``unknown`` when missing."""
     age = (as_timestamp(scored_on) - to_datetime(birth_date)).dt.days // 365.25
-    labels = [f"<{edges[0]}"] + [f"{a}-{b - 1}" for a, b in pairwise(edges)] + [f">={edges[-1]}"]
-    band = pd.cut(age, bins=[-np.inf, *edges, np.inf], right=False, labels=labels)
+    band = pd.cut(age, bins=[-np.inf, *edges, np.inf], right=False, labels=_band_labels(edges))
     return band.astype(object).where(age.notna(), "unknown")
+
+
+def _band_labels(edges: list[int]) -> list[str]:
+    return [f"<{edges[0]}"] + [f"{a}-{b - 1}" for a, b in pairwise(edges)] + [f">={edges[-1]}"]
 
 
 def agency_type(instansi_id: pd.Series) -> pd.Series:
@@ -45,34 +48,71 @@ def agency_type(instansi_id: pd.Series) -> pd.Series:
     return pd.Series(map_codes(instansi_id, kind, default="unknown", dtype=object), index=instansi_id.index)
 
 
+def label_codes(idx: np.ndarray, labels: list | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row codes into the sorted distinct ``labels`` (``idx`` -1 takes the last label), and those labels.
+
+    ``labels[i]`` is the label of dictionary code ``i``; equal labels merge (e.g. a real ``"unknown"`` and a
+    null filled with it), and code order is label order, as a sorted group-by on the label texts would be.
+    """
+    uniq, remap = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
+    return remap[idx], uniq
+
+
+def _group_counts(code: np.ndarray, n: int, **flags: np.ndarray) -> pd.DataFrame:
+    """Rows per code (``size``) and the True count of each flag, for the codes that occur (in code order)."""
+    size = np.bincount(code, minlength=n)
+    out = {name: np.bincount(code[f], minlength=n).astype("int64") for name, f in flags.items()}
+    present = np.flatnonzero(size)
+    return pd.DataFrame({"size": size[present].astype("int64"), **{k: v[present] for k, v in out.items()}},
+                        index=present)
+
+
+def _dimension_codes(emp: pd.DataFrame, scored_on: object, edges: list[int]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per fairness dimension: each person's code into the sorted group labels, and the labels."""
+    out = {}
+    idx, uniq = codes(emp["gender"])
+    out["gender"] = label_codes(idx, [*uniq, "unknown"])
+    age = ((as_timestamp(scored_on) - to_datetime(emp["birth_date"])).dt.days // 365.25).to_numpy(
+        dtype="float64", na_value=np.nan)
+    band = pd.cut(age, bins=[-np.inf, *edges, np.inf], right=False, labels=_band_labels(edges))
+    out["age_band"] = label_codes(np.asarray(band.codes, dtype="int64"), [*band.categories, "unknown"])
+    del age, band
+    idx, uniq = codes(emp["region_code"])
+    out["province"] = label_codes(idx, [*(u[:2] or "unknown" for u in uniq), "unknown"])
+    idx, uniq = codes(emp["instansi_id"])
+    kinds = agency_type(pd.Series(uniq, dtype=object)).tolist()
+    out["agency_type"] = label_codes(idx, [*kinds, "unknown"])
+    return out
+
+
 def audit(employees: pd.DataFrame, talent: pd.DataFrame, proposed_nips: pd.Index, rules: Rules, *,
-          run_id: str, scored_on: object) -> pd.DataFrame:
+          run_id: str, scored_on: object, index: NipIndex | None = None) -> pd.DataFrame:
     """One row per (dimension, group): population (scored people), pool and recommendation rates, ratios, flags.
 
     Pool rate = pool members ÷ scored people; recommendation rate = people with a primary proposal ÷ pool
     members. Groups smaller than ``min_group_size`` are reported but never flagged nor used as reference.
+    Groups are counted on integer codes (no per-row label objects); ``index`` is a prebuilt
+    :class:`NipIndex` of ``employees["nip"]``.
     """
     cfg = rules["fairness"]
-    emp = employees.set_index("nip")
-    t = aligned(talent, emp.index)
+    nips = pd.Index(employees["nip"], name="nip")
+    t = aligned(talent, nips)
     scored = t["outcome"].eq("scored").to_numpy(dtype=bool)
-    proposed = np.zeros(len(emp), dtype=bool)
-    at = NipIndex(emp.index).positions(pd.Series(proposed_nips))
+    proposed = np.zeros(len(nips), dtype=bool)
+    at = (index if index is not None else NipIndex(employees["nip"])).positions(pd.Series(proposed_nips))
     proposed[at[at >= 0]] = True
-    province = map_codes(emp["region_code"], lambda c: c[:2] or None, default="unknown", dtype=object)
-    frame = pd.DataFrame({
-        "gender": emp["gender"].fillna("unknown").to_numpy(),
-        "age_band": age_bands(emp["birth_date"], scored_on, list(cfg["age_bands"])).to_numpy(),
-        "province": province,
-        "agency_type": agency_type(emp["instansi_id"]).to_numpy(),
-        "pool": t["in_succession_pool"].fillna(False).to_numpy(dtype=bool),
-        "proposed": proposed,
-    })[scored]
+    pool = t["in_succession_pool"].fillna(False).to_numpy(dtype=bool)
+    pool_s, proposed_s = pool[scored], proposed[scored]
+    groups = {}
+    for dim, (code, labels) in _dimension_codes(employees, scored_on, list(cfg["age_bands"])).items():
+        c = _group_counts(code[scored], len(labels), pool_count=pool_s, recommended_count=proposed_s)
+        groups[dim] = pd.DataFrame({"population": c["size"].to_numpy(), "pool_count": c["pool_count"].to_numpy(),
+                                    "recommended_count": c["recommended_count"].to_numpy()},
+                                   index=pd.Index(labels[c.index.to_numpy()], dtype=object, name=dim))
     threshold, min_size = float(cfg["adverse_impact_threshold"]), int(cfg["min_group_size"])
     parts = []
     for dim in DIMENSIONS:
-        g = frame.groupby(dim).agg(population=("pool", "size"), pool_count=("pool", "sum"),
-                                   recommended_count=("proposed", "sum"))
+        g = groups[dim]
         g["pool_rate"] = g["pool_count"] / g["population"]
         g["recommendation_rate"] = (g["recommended_count"] / g["pool_count"].replace(0, np.nan)).fillna(0.0)
         big = g["population"] >= min_size
@@ -119,19 +159,22 @@ def readiness(employees: pd.DataFrame, axes: pd.DataFrame, talent: pd.DataFrame,
 
     ``main_gap`` names what most holds the agency back (the larger of the SKP and assessment gaps).
     """
-    emp = employees.set_index("nip")
-    ax, t = aligned(axes, emp.index), aligned(talent, emp.index)
-    f = pd.DataFrame({
-        "instansi_id": emp["instansi_id"].fillna("unknown").to_numpy(),
-        "skp": ax["n_ratings"].fillna(0).to_numpy() > 0,
-        "assess": ax[["kompetensi", "potensi"]].notna().any(axis=1).to_numpy(),
-        "scored": t["outcome"].eq("scored").to_numpy(dtype=bool),
-        "insufficient": t["outcome"].eq("insufficient_data").to_numpy(dtype=bool),
-        "pool": t["in_succession_pool"].fillna(False).to_numpy(dtype=bool),
-    })
-    g = f.groupby("instansi_id").agg(employees=("skp", "size"), with_current_skp=("skp", "sum"),
-                                      with_assessment=("assess", "sum"), scored=("scored", "sum"),
-                                      insufficient_data=("insufficient", "sum"), pool_size=("pool", "sum"))
+    nips = pd.Index(employees["nip"], name="nip")
+    ax, t = aligned(axes, nips), aligned(talent, nips)
+    idx, uniq = codes(employees["instansi_id"])
+    code, labels = label_codes(idx, [*uniq, "unknown"])
+    del idx
+    outcome = t["outcome"]
+    c = _group_counts(
+        code, len(labels),
+        with_current_skp=ax["n_ratings"].fillna(0).to_numpy() > 0,
+        with_assessment=ax[["kompetensi", "potensi"]].notna().any(axis=1).to_numpy(),
+        scored=outcome.eq("scored").to_numpy(dtype=bool),
+        insufficient_data=outcome.eq("insufficient_data").to_numpy(dtype=bool),
+        pool_size=t["in_succession_pool"].fillna(False).to_numpy(dtype=bool),
+    )
+    g = c.rename(columns={"size": "employees"})
+    g.index = pd.Index(labels[c.index.to_numpy()], dtype=object, name="instansi_id")
     g["share_current_skp"] = (g["with_current_skp"] / g["employees"]).round(4)
     g["share_assessment"] = (g["with_assessment"] / g["employees"]).round(4)
     g["share_scored"] = (g["scored"] / g["employees"]).round(4)

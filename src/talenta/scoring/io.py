@@ -3,10 +3,19 @@
 Reads only the columns scoring needs (never names, NIK, religion). Writes every output table for one
 ``run_id`` in a single transaction: earlier rows of the same run are deleted first, so a re-run
 replaces its own results and leaves other runs' history untouched.
+
+Memory (issue #8, national scale): one copy of each input is held. A DuckDB result is handed to pandas
+with ``self_destruct`` (Arrow columns are freed as they are converted); PostgreSQL rows are fetched
+through a server-side cursor ``FETCH_ROWS`` at a time and turned into Arrow per batch (a plain
+``fetchall`` of 4.7 M employees would hold them as Python tuples, several GB). Outputs are converted
+to Arrow once with their categoricals kept as dictionaries, then written ``WRITE_CHUNK_ROWS`` at a
+time, each slice cast to plain text just before it is written.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -37,6 +46,64 @@ class ScoringInputError(RuntimeError):
     """A warehouse table the scoring needs is missing."""
 
 
+FETCH_ROWS = 10_000  # PostgreSQL rows fetched (as Python tuples) at a time: small fetches read fastest
+READ_BATCH_ROWS = 200_000  # ... and joined into Arrow chunks of this size (many tiny chunks cost memory)
+WRITE_CHUNK_ROWS = 1_000_000  # output rows cast to plain text and written at a time (~200 MB of text)
+
+
+def _pg_batches(wh, sql: str) -> Iterator[pa.Table]:
+    """A PostgreSQL query's rows as Arrow tables of ``FETCH_ROWS`` rows, through a server-side cursor.
+
+    Each batch is converted like :meth:`Warehouse.query_arrow` converts a whole result (same type map,
+    UTC for time zones, numeric as float), so the concatenation equals what ``query_arrow`` returns.
+    """
+    from talenta.warehouse.db import _pg_rows_to_arrow
+
+    con = wh._con
+    # A server-side cursor needs a transaction: the warehouse connection is in autocommit, so the read
+    # runs in its own read transaction (rolled back after). Inside an open Warehouse.transaction() a
+    # WITH HOLD cursor is used instead (the server then materialises the result before the first fetch).
+    own_tx = not wh._in_tx
+    if own_tx:
+        con.autocommit = False
+    cur = con.cursor(name=f"talenta_read_{uuid.uuid4().hex[:8]}", withhold=not own_tx)
+    try:
+        cur.itersize = FETCH_ROWS
+        cur.execute(sql)
+        while True:
+            rows = cur.fetchmany(FETCH_ROWS)
+            n = len(rows)
+            batch = _pg_rows_to_arrow(cur.description, rows)  # (a named cursor describes after a fetch)
+            del rows
+            yield batch
+            if n < FETCH_ROWS:
+                break
+    finally:
+        cur.close()
+        if own_tx:
+            con.rollback()
+            con.autocommit = True
+
+
+def _query_arrow(wh, sql: str) -> pa.Table:
+    """The query's result as one Arrow table; on PostgreSQL fetched in batches (see :func:`_pg_batches`)
+    and joined into chunks of ``READ_BATCH_ROWS`` rows as it arrives."""
+    if not wh.is_postgres:
+        return wh.query_arrow(sql)
+    # Columns whose type is inferred from the values (unmapped OIDs) may come out null-typed in a batch:
+    # concatenation promotes them.
+    chunks, pending, rows = [], [], 0
+    for batch in _pg_batches(wh, sql):
+        pending.append(batch)
+        rows += batch.num_rows
+        if rows >= READ_BATCH_ROWS:
+            chunks.append(pa.concat_tables(pending, promote_options="default").combine_chunks())
+            pending, rows = [], 0
+    if pending or not chunks:
+        chunks.append(pa.concat_tables(pending, promote_options="default").combine_chunks())
+    return pa.concat_tables(chunks, promote_options="default")
+
+
 def _read(wh, table: str, columns: tuple[str, ...], order_by: str | None = None) -> pd.DataFrame:
     if not wh.table_exists(table):
         raise ScoringInputError(
@@ -46,7 +113,10 @@ def _read(wh, table: str, columns: tuple[str, ...], order_by: str | None = None)
     present = set(wh.query_arrow(f"select * from {table} limit 0").column_names)
     select = ", ".join(f'"{c}"' if c in present else f'null as "{c}"' for c in columns)
     order = f' order by "{order_by}"' if order_by else ""
-    return wh.query_arrow(f"select {select} from {table}{order}").to_pandas()
+    result = _query_arrow(wh, f"select {select} from {table}{order}")
+    # self_destruct frees each Arrow column once converted: the Arrow result and the frame never both
+    # hold the whole table (same values and dtypes as a plain to_pandas()).
+    return result.to_pandas(split_blocks=True, self_destruct=True)
 
 
 def read_inputs(url: str | None = None, *, schema: str | None = None) -> dict[str, pd.DataFrame]:
@@ -59,29 +129,71 @@ def read_inputs(url: str | None = None, *, schema: str | None = None) -> dict[st
                 for name, cols in INPUT_COLUMNS.items()}
 
 
-def _arrow(frame: pd.DataFrame) -> pa.Table:
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    # Dictionary-encoded reason texts are an in-memory trick; the SQL table stores plain strings. Large
-    # (64-bit offset) strings: at national scale a reason column holds more than 2 GB of text, which a
-    # plain string array cannot (the first national run failed here).
-    cols = [c.cast(pa.large_string()) if pa.types.is_dictionary(c.type) else c for c in table.columns]
+def _plain(table: pa.Table) -> pa.Table:
+    # Dictionary-encoded texts (categoricals) are an in-memory trick; the SQL table stores plain strings.
+    cols = [c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in table.columns]
     return pa.table(cols, names=table.column_names)
 
 
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    return _plain(pa.Table.from_pandas(frame, preserve_index=False))
+
+
+def arrow_chunks(frame: pd.DataFrame, rows: int | None = None) -> Iterator[pa.Table]:
+    """``frame`` as Arrow tables of at most ``rows`` rows, with plain text columns (as :func:`_arrow`).
+
+    The frame is converted once, categoricals kept as dictionaries (types are inferred on the whole
+    frame, as for a single table); only one slice at a time is cast to plain text.
+    """
+    rows = rows or WRITE_CHUNK_ROWS
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if table.num_rows <= rows:
+        yield _plain(table)
+        return
+    for lo in range(0, table.num_rows, rows):
+        yield _plain(table.slice(lo, rows))
+
+
+def _append(wh, name: str, frame: pd.DataFrame) -> None:
+    """Append ``frame`` to table ``name`` (created when missing) without holding it all as plain text.
+
+    PostgreSQL (and any small frame): :meth:`Warehouse.append_table` per slice. DuckDB: one ``insert``
+    reading a stream of the slices (DuckDB pulls them one at a time; one statement is faster than many).
+    """
+    if wh.is_postgres or len(frame) <= (WRITE_CHUNK_ROWS or 1):
+        for chunk in arrow_chunks(frame):
+            wh.append_table(name, chunk)
+        return
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    plain = pa.schema([pa.field(f.name, pa.string() if pa.types.is_dictionary(f.type) else f.type)
+                       for f in table.schema])
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for lo in range(0, table.num_rows, WRITE_CHUNK_ROWS):
+            yield from _plain(table.slice(lo, WRITE_CHUNK_ROWS)).to_batches()
+
+    if not wh.table_exists(name):
+        wh.execute(wh.create_table_sql(name, plain))
+    cols = ", ".join(f'"{c}"' for c in plain.names)
+    view = f"_scoring_{uuid.uuid4().hex[:12]}"
+    wh.duck.register(view, pa.RecordBatchReader.from_batches(plain, batches()))
+    try:
+        wh.execute(f"insert into {name} ({cols}) select {cols} from {view}")
+    finally:
+        wh.duck.unregister(view)
+
+
 def write_outputs(result, run_id: str, url: str | None = None, *, schema: str | None = None) -> None:
-    """Replace ``run_id``'s rows in every output table, in one transaction."""
+    """Replace ``run_id``'s rows in every output table, in one transaction (big tables written in slices)."""
     from talenta.scoring.pipeline import check_run_id
     from talenta.warehouse.db import Warehouse
 
     check_run_id(run_id)
     with Warehouse(url, schema=schema) as wh, wh.transaction():
         for name in RUN_TABLES:
-            table = _arrow(result.tables[name])
             if wh.table_exists(name):
                 wh.execute(f"delete from {name} where run_id = ?", [run_id])
-                wh.append_table(name, table)
-            else:
-                wh.append_table(name, table)
+            _append(wh, name, result.tables[name])
         wh.replace_table("dim_talent_box", _arrow(result.tables["dim_talent_box"]))
 
 

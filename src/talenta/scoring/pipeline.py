@@ -3,6 +3,13 @@
 :func:`score` is pure (DataFrames in, DataFrames out) and deterministic: the same inputs, rules,
 ``run_id`` and ``scored_on`` give identical outputs. :func:`run` reads the warehouse, scores and writes
 the outputs back for that ``run_id`` in one transaction (a re-run replaces its own rows only).
+
+Memory (issue #8: every process of the nightly chain <= 6 GB at 4.7 M employees): intermediates are
+dropped as soon as their last reader is done (the axes after the shortlist's fit components, the 9 M
+pair arrays column by column as ``mobility_candidate`` is built), texts repeated over millions of rows
+(run id, rule version, outcome, follow-up, reasons, vacancy ids) are categoricals, group counts run on
+integer codes, and :func:`run` hands the inputs over (``release_inputs``) so each is freed once read.
+``benchmarks/scoring.md`` has the measurements.
 """
 
 from __future__ import annotations
@@ -89,8 +96,9 @@ def input_fingerprint(inputs: dict[str, pd.DataFrame]) -> dict[str, Any]:
 def _talent_table(talent: pd.DataFrame, rules: Rules, run_id: str, scored_on: str) -> pd.DataFrame:
     t = talent.reset_index()
     # talent is in employee order, which score() makes NIP order: no sort needed.
+    # Repeated texts stay categorical (the warehouse write casts them to plain text).
     out = pd.DataFrame({
-        "run_id": run_id,
+        "run_id": _constant(run_id, len(t)),
         "scored_on": pd.Timestamp(scored_on).date(),
         "nip": t["nip"].astype(str),
         "kinerja_score": t["kinerja_score"].astype("float64"),
@@ -101,26 +109,63 @@ def _talent_table(talent: pd.DataFrame, rules: Rules, run_id: str, scored_on: st
         "box": t["box"].astype("Int16"),
         "in_succession_pool": t["in_succession_pool"].astype(bool),
         "in_national_pool": t["in_national_pool"].astype(bool),
-        "outcome": t["outcome"].astype(str),
-        "rule_version": rules.version,
-        "follow_up": t["follow_up"],
-        "reasons": t["reasons"],
-    })
+        "outcome": _text_categorical(t["outcome"]),
+        "rule_version": _constant(rules.version, len(t)),
+        "follow_up": _text_categorical(t["follow_up"]),
+        "reasons": _text_categorical(t["reasons"]),
+    }, copy=False)
     return out
 
 
+def _constant(value: str, n: int) -> pd.Categorical:
+    """A text repeated ``n`` times as a one-category categorical (a str column would hold ``n`` copies)."""
+    return pd.Categorical.from_codes(np.zeros(n, dtype="int8"), [value])
+
+
+def _text_categorical(values: pd.Series) -> pd.Categorical:
+    """A text column as a categorical of its distinct values (nulls stay null)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.array
+    return pd.Categorical(values.astype(object).where(values.notna(), None))
+
+
 def _box_counts(emp: pd.DataFrame, talent: pd.DataFrame) -> pd.DataFrame:
-    """People per (region, agency, outcome, box) with pool counts: the aggregate the talent report reads."""
+    """People per (region, agency, outcome, box) with pool counts: the aggregate the talent report reads.
+
+    Counted on integer codes of the four keys (a few thousand combinations), then the combinations are
+    labelled and summed by label (a null region/agency and a real ``unknown`` one fall in the same group).
+    """
+    reg_idx, reg_u = encode.codes(emp["region_code"])
+    inst_idx, inst_u = encode.codes(emp["instansi_id"])
+    out_idx, out_u = pd.factorize(talent["outcome"])
+    box = talent["box"].fillna(0).astype("int64").to_numpy()
+    keep = out_idx >= 0  # the group-by drops a null outcome
+    b0 = int(box.min()) if box.size else 0
+    n_box = int(box.max()) - b0 + 1 if box.size else 1
+    # One int64 key per (region, agency, outcome, box); null region/agency codes (-1) become 0.
+    key = ((reg_idx + 1) * (len(inst_u) + 1) + (inst_idx + 1)) * max(1, len(out_u))
+    key = (key + out_idx) * n_box + (box - b0)
+    del reg_idx, inst_idx
+    uniq, inverse = np.unique(key[keep], return_inverse=True)
+    del key
+    succession = talent["in_succession_pool"].to_numpy(dtype=bool)[keep]
+    national = talent["in_national_pool"].to_numpy(dtype=bool)[keep]
+    rest, box_k = np.divmod(uniq, n_box)
+    rest, out_k = np.divmod(rest, max(1, len(out_u)))
+    reg_k, inst_k = np.divmod(rest, len(inst_u) + 1)
+    reg_lab = np.append(np.asarray(reg_u, dtype=object), None)
+    inst_lab = np.append(np.asarray(inst_u, dtype=object), None)
     frame = pd.DataFrame({
-        "region_code": emp["region_code"].fillna("unknown").to_numpy(),
-        "instansi_id": emp["instansi_id"].fillna("unknown").to_numpy(),
-        "outcome": talent["outcome"].to_numpy(),
-        "box": talent["box"].fillna(0).astype("int64").to_numpy(),
-        "succession": talent["in_succession_pool"].to_numpy(dtype=bool),
-        "national": talent["in_national_pool"].to_numpy(dtype=bool),
+        "region_code": pd.Series(reg_lab[reg_k - 1], dtype=object).fillna("unknown").to_numpy(),
+        "instansi_id": pd.Series(inst_lab[inst_k - 1], dtype=object).fillna("unknown").to_numpy(),
+        "outcome": np.asarray(out_u, dtype=object)[out_k],
+        "box": box_k + b0,
+        "people": np.bincount(inverse, minlength=uniq.size),
+        "succession": np.bincount(inverse[succession], minlength=uniq.size),
+        "national": np.bincount(inverse[national], minlength=uniq.size),
     })
     g = frame.groupby(["region_code", "instansi_id", "outcome", "box"], sort=True).agg(
-        people=("succession", "size"), succession_pool=("succession", "sum"), national_pool=("national", "sum"))
+        people=("people", "sum"), succession_pool=("succession", "sum"), national_pool=("national", "sum"))
     return g.reset_index().astype({"people": "int64", "succession_pool": "int64", "national_pool": "int64"})
 
 
@@ -151,7 +196,8 @@ def _explain(rows: pd.DataFrame, rules: Rules) -> pd.Series:
     return pd.Series(out, index=rows.index)
 
 
-def score(inputs: dict[str, pd.DataFrame], rules: Rules, *, run_id: str, scored_on: str) -> ScoringResult:
+def score(inputs: dict[str, pd.DataFrame], rules: Rules, *, run_id: str, scored_on: str,
+          release_inputs: bool = False) -> ScoringResult:
     """Score every employee and match the vacancies; pure and deterministic.
 
     ``inputs`` holds the warehouse tables named in ``INPUT_TABLES`` as DataFrames with the canonical
@@ -159,36 +205,61 @@ def score(inputs: dict[str, pd.DataFrame], rules: Rules, *, run_id: str, scored_
     ``talent_score``, ``mobility_candidate``, ``mobility_recommendation``, ``fairness_audit``,
     ``agency_readiness``, ``dim_talent_box``, ``scoring_run`` and ``talent_box_counts`` (the report's
     aggregate, not a warehouse table).
+
+    With ``release_inputs`` the caller hands the tables over: they are taken out of ``inputs`` (which
+    is left empty) and freed as soon as they have been read, and the employees' date columns are held as
+    datetime64 rather than Python ``date`` objects (:func:`run` does this; results are the same).
     """
     check_run_id(run_id)
     scored_on = check_scored_on(scored_on)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    raw_emp = inputs["employee_current"]
+    # The fingerprint reads the inputs as given; taken first, while little else is held in memory.
+    fingerprint = input_fingerprint(inputs)
+    if release_inputs:
+        inputs, given = dict(inputs), inputs
+        given.clear()
+    raw_emp = inputs.pop("employee_current") if release_inputs else inputs["employee_current"]
     rows = encode.sorted_unique_order(raw_emp["nip"])
     is_identity = rows.size == len(raw_emp) and bool(np.all(rows == np.arange(rows.size)))
     emp = raw_emp.reset_index(drop=True) if is_identity else raw_emp.take(rows).reset_index(drop=True)
+    del raw_emp, rows
+    if release_inputs:
+        # Every reader converts these with axes.to_datetime first: converting once here frees the objects.
+        dates = [c for c in ("birth_date", "tmt_jabatan", "updated_at") if c in emp and emp[c].dtype == object]
+        emp = emp.assign(**{c: axes_mod.to_datetime(emp[c]) for c in dates})
     index = encode.NipIndex(emp["nip"])
     perf, assess = inputs["performance_rating"], inputs["assessment"]
     disc, vac = inputs["disciplinary_record"], inputs["vacancy"]
+    if release_inputs:
+        inputs.clear()
     vac = vac.drop_duplicates("vacancy_id", keep="last").sort_values("vacancy_id", kind="stable")
     vac = vac.reset_index(drop=True)
 
     ax = axes_mod.compute_axes(emp, perf, assess, disc, rules, scored_on, index=index)
+    del perf, assess
     talent = ninebox.place(emp, ax, disc, rules, scored_on, index=index)
+    # Readiness is the last reader of most axis columns: computed now, the axes can go after the pair fits.
+    ready = fairness.readiness(emp, ax, talent, run_id=run_id)
     timings["scoring_s"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
     cfg = rules["matching"]
     persons = eligibility.person_checks(emp, talent, disc, rules, scored_on, index=index)
     pairs = eligibility.considered_pairs(vac, persons, int(cfg["max_considered_per_vacancy"]))
-    evaluated = eligibility.evaluate_pairs(pairs, vac, persons, ax, rules)
+    # The per-pair fit components are only needed for the shortlist: computed for it below.
+    evaluated = eligibility.evaluate_pairs(pairs, vac, persons, ax, rules, components=False)
+    del pairs
     timings["eligibility_s"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
     vp, pp = evaluated["vpos"].to_numpy(), evaluated["ppos"].to_numpy()
     fit = evaluated["fit_score"].to_numpy()
-    ok = np.flatnonzero(evaluated["eligible"].to_numpy() & (fit > 0))
+    eligible = evaluated["eligible"].to_numpy(dtype=bool)
+    reasons = evaluated["reasons"].array
+    n_pairs, n_eligible = len(evaluated), int(eligible.sum())
+    del evaluated  # (its columns are separate arrays: those not taken above, e.g. the mask, are freed)
+    ok = np.flatnonzero(eligible & (fit > 0))
     # vac rows are in vacancy-id order and emp rows in NIP order: positions sort like the ids.
     ok = ok[np.lexsort((pp[ok], -fit[ok], vp[ok]))]
     run_start = np.ones(ok.size, dtype=bool)
@@ -197,7 +268,10 @@ def score(inputs: dict[str, pd.DataFrame], rules: Rules, *, run_id: str, scored_
     rank = at - np.maximum.accumulate(np.where(run_start, at, 0)) + 1
     keep = rank <= int(cfg["top_k"])
     sel, rank = ok[keep], rank[keep]
+    del ok, run_start, at, keep
     sv, sp = vp[sel], pp[sel]
+    comps = eligibility.pair_components(sv, sp, vac, persons, ax, rules)
+    del persons, ax
     short = pd.DataFrame({
         "vacancy_id": encode.take_strings(vac["vacancy_id"], sv),
         "nip": encode.take_strings(emp["nip"], sp),
@@ -205,8 +279,9 @@ def score(inputs: dict[str, pd.DataFrame], rules: Rules, *, run_id: str, scored_
         "to_region_code": encode.take_strings(vac["region_code"], sv),
         "sector": encode.take_strings(vac["sector"], sv),
         "fit_score": fit[sel], "rank": rank,
-        **{c: evaluated[c].to_numpy()[sel] for c in ("potkom", "kualifikasi", "integritas", "sector_weight")},
+        **{c: comps[c].to_numpy() for c in eligibility.COMPONENTS},
     })
+    del comps
     reg_codes, reg_names = encode.codes(emp["region_code"])
     pool = talent["in_succession_pool"].to_numpy(dtype=bool) & (reg_codes >= 0)
     pool_sizes = pd.Series(np.bincount(reg_codes[pool], minlength=len(reg_names)), index=reg_names)
@@ -214,10 +289,12 @@ def score(inputs: dict[str, pd.DataFrame], rules: Rules, *, run_id: str, scored_
     # The cap protects a region's succession pool ("no region stripped of its best"): only proposals of
     # pool members count against it; candidates outside the pool fall in an uncapped bucket ("").
     capped_region = np.where(pool[sp], short["from_region_code"].fillna("").to_numpy(dtype=object), "")
+    del reg_codes, pool
     edges = pd.DataFrame({"vacancy_id": short["vacancy_id"], "nip": short["nip"],
                           "region": capped_region, "weight": short["fit_score"]})
     best = matching.optimal_assignment(edges, caps)
     greedy = matching.greedy_assignment(edges, caps)
+    del edges, capped_region
     short["is_primary"] = False
     short.loc[best.chosen, "is_primary"] = True
     timings["matching_s"] = time.perf_counter() - t2
@@ -234,33 +311,43 @@ def score(inputs: dict[str, pd.DataFrame], rules: Rules, *, run_id: str, scored_
         "is_primary": short["is_primary"].astype(bool),
         "explanation": _explain(short, rules),
     })
-    order = np.lexsort((pp, vp))
-    candidate = pd.DataFrame({
-        "run_id": run_id,
-        "vacancy_id": encode.take_strings(vac["vacancy_id"], vp[order]),
-        "nip": encode.take_strings(emp["nip"], pp[order]),
-        "eligible": evaluated["eligible"].to_numpy(dtype=bool)[order],
-        "fit_score": fit[order].astype("float64"),
-        "reasons": evaluated["reasons"].array.take(order),
-    })
     proposed = pd.Index(short.loc[short["is_primary"], "nip"])
-    audit = fairness.audit(emp, talent, proposed, rules, run_id=run_id, scored_on=scored_on)
-    ready = fairness.readiness(emp, ax, talent, run_id=run_id)
+    del short
+    order = np.lexsort((pp, vp))
+    # 9 M rows at national scale: each pair array is freed once its column is built; the run id and the
+    # vacancy ids (30 k distinct) are categoricals.
+    cand_vacancy = encode.take_categorical(vac["vacancy_id"], vp[order])
+    del vp
+    cand_nip = encode.take_strings(emp["nip"], pp[order])
+    del pp
+    cand_eligible = eligible[order]
+    del eligible
+    cand_fit = fit[order].astype("float64", copy=False)
+    del fit
+    cand_reasons = reasons.take(order)
+    del reasons
+    candidate = pd.DataFrame({
+        "run_id": _constant(run_id, len(order)), "vacancy_id": cand_vacancy, "nip": cand_nip,
+        "eligible": cand_eligible, "fit_score": cand_fit, "reasons": cand_reasons,
+    }, copy=False)
+    del order, cand_vacancy, cand_nip, cand_eligible, cand_fit, cand_reasons
+    audit = fairness.audit(emp, talent, proposed, rules, run_id=run_id, scored_on=scored_on, index=index)
     box_counts = _box_counts(emp, talent)
     timings["outputs_s"] = time.perf_counter() - t3
 
-    outcome_counts = talent["outcome"].value_counts().to_dict()
+    # (a categorical's value_counts also lists unused categories: keep the outcomes that occur)
+    outcome_counts = {k: v for k, v in talent["outcome"].value_counts().items() if v > 0}
     summary = {
         "run_id": run_id, "scored_on": scored_on, "rule_version": rules.version, "rule_sha256": rules.sha256,
         "employees": len(emp), "vacancies": len(vac), "outcomes": {k: int(v) for k, v in outcome_counts.items()},
         "succession_pool": int(talent["in_succession_pool"].sum()),
         "national_pool": int(talent["in_national_pool"].sum()),
-        "pairs_considered": len(evaluated), "pairs_eligible": int(evaluated["eligible"].sum()),
-        "shortlist_rows": len(short), "primary_proposals": len(best.chosen),
+        "pairs_considered": n_pairs, "pairs_eligible": n_eligible,
+        "shortlist_rows": len(recommendation), "primary_proposals": len(best.chosen),
         "optimal_total_fit": round(best.total, 4), "greedy_total_fit": round(greedy.total, 4),
         "greedy_proposals": len(greedy.chosen), "matching_method": best.method,
         "fairness_flagged": fairness.flagged(audit),
-        "inputs": input_fingerprint(inputs),
+        "inputs": fingerprint,
     }
     run_table = pd.DataFrame([{
         "run_id": run_id, "scored_on": pd.Timestamp(scored_on).date(), "rule_version": rules.version,
@@ -295,8 +382,8 @@ def run(run_id: str, scored_on: str, *, rule_version: str | None = None, url: st
     scored_on = check_scored_on(scored_on)  # before the (long) warehouse read, not after it
     rules = load_rules(rule_version)
     started = datetime.now(UTC)
-    inputs = io.read_inputs(url)
-    result = score(inputs, rules, run_id=run_id, scored_on=scored_on)
+    # score() takes the inputs over and frees each table once read (the warehouse run holds no copy).
+    result = score(io.read_inputs(url), rules, run_id=run_id, scored_on=scored_on, release_inputs=True)
     result.tables["scoring_run"]["started_at"] = started.replace(tzinfo=None)
     result.tables["scoring_run"]["finished_at"] = datetime.now(UTC).replace(tzinfo=None)
     io.write_outputs(result, run_id, url)
