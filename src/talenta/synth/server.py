@@ -29,6 +29,24 @@ DEFAULT_PAGE_SIZE = 500
 CACHED_ENTITIES = 8
 
 
+class _Records:
+    """One entity's records as the JSON lines of its file, parsed only when a filter needs the values.
+
+    A page is sent as the raw lines joined into a JSON array: the simulator shares this machine's cores
+    with the sync it feeds, and parsing and re-serialising every record (as a real server's database
+    driver and JSON encoder would, on its own machine) cost as much CPU as the client's whole extract.
+    """
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self._parsed: list[dict] | None = None
+
+    def parsed(self) -> list[dict]:
+        if self._parsed is None:
+            self._parsed = [json.loads(x) for x in self.lines]
+        return self._parsed
+
+
 class SynthApi:
     """State shared by the request handlers: records, tokens, fault counters."""
 
@@ -40,14 +58,14 @@ class SynthApi:
         self.lock = threading.Lock()
         self.requests: dict[str, int] = {}
         self.served_once: set[tuple[str, str, int]] = set()
-        self.cache: dict[tuple[str, str], tuple[int, list[dict]]] = {}
+        self.cache: dict[tuple[str, str], tuple[int, _Records]] = {}
         self.routes: dict[tuple[str, str], str] = {}
         for sid in self.tokens:
             dialect = get_dialect(get_source(sid).dialect)
             for entity, mapping in dialect.entities.items():
                 self.routes[(sid, mapping.table)] = entity
 
-    def records(self, sid: str, entity: str) -> list[dict]:
+    def records(self, sid: str, entity: str) -> _Records:
         """All records of one entity (kept in memory until the file changes, e.g. after ``advance``, or
         until ``CACHED_ENTITIES`` other entities were read since)."""
         path = self.root / "sources" / sid / "api" / f"{entity}.jsonl"
@@ -56,7 +74,7 @@ class SynthApi:
             cached = self.cache.pop((sid, entity), None)
             if cached is None or cached[0] != stamp:
                 lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-                cached = (stamp, [json.loads(x) for x in lines if x])
+                cached = (stamp, _Records([x for x in lines if x]))
             self.cache[(sid, entity)] = cached  # most recently used last
             while len(self.cache) > CACHED_ENTITIES:
                 self.cache.pop(next(iter(self.cache)))
@@ -76,7 +94,9 @@ class _Handler(BaseHTTPRequestHandler):
         """Silence per-request logging (tokens never reach a log)."""
 
     def _send(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
-        body = json.dumps(payload).encode("utf-8")
+        self._send_body(status, json.dumps(payload).encode("utf-8"), headers)
+
+    def _send_body(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -118,6 +138,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             return self._send(400, {"error": f"page must be >= 1 and page_size 1..{MAX_PAGE_SIZE}"})
         records = api.records(sid, entity)
+        lines = records.lines
         since = q.get("updated_since", [None])[0]
         if since:
             dialect = get_dialect(get_source(sid).dialect)
@@ -129,8 +150,9 @@ class _Handler(BaseHTTPRequestHandler):
             except ValueError:
                 return self._send(400, {"error": f"updated_since {since!r} is not an ISO datetime"})
             fmt = timestamp_format(dialect)
-            records = [r for r in records if r.get(column) and dt.datetime.strptime(r[column], fmt) >= cutoff]
-        total = len(records)
+            lines = [line for line, r in zip(lines, records.parsed(), strict=True)
+                     if r.get(column) and dt.datetime.strptime(r[column], fmt) >= cutoff]
+        total = len(lines)
         pages = max(1, -(-total // size))
         served = page
         with api.lock:
@@ -139,8 +161,10 @@ class _Handler(BaseHTTPRequestHandler):
                 if faults.get(key) == page and marker not in api.served_once:
                     api.served_once.add(marker)
                     served = page + shift
-        data = records[(served - 1) * size: served * size] if served >= 1 else []
-        return self._send(200, {"data": data, "page": page, "page_size": size, "total": total, "total_pages": pages})
+        data = lines[(served - 1) * size: served * size] if served >= 1 else []
+        meta = json.dumps({"page": page, "page_size": size, "total": total, "total_pages": pages})
+        body = ('{"data": [' + ", ".join(data) + "], " + meta[1:]).encode("utf-8")
+        return self._send_body(200, body)
 
 
 def make_server(root: Path, port: int = 0) -> ThreadingHTTPServer:

@@ -187,4 +187,8 @@ def _duplicate_pages(got: dict[int, list[Any]]) -> set[int]:
 
 
 def _hash_records(records: list[Any]) -> str:
-    return hashlib.sha256(json.dumps(records, sort_keys=True, default=str).encode()).hexdigest()
+    """A page's fingerprint for spotting a page served again in another's place: its size and a few of its
+    records (first, middle, last). A repeated page is the same records in the same order, so the sample
+    matches; hashing every record cost as much as parsing the page (about a third of the client's CPU)."""
+    sample = [len(records), *(records[i] for i in sorted({0, len(records) // 2, len(records) - 1}))]
+    return hashlib.sha256(json.dumps(sample, sort_keys=True, default=str).encode()).hexdigest()
