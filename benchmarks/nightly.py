@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -538,5 +539,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if all(r["state"] in ("success", "-") for r in results) else 1
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    # `kill` (SIGTERM) ends the benchmark like Ctrl-C: the `finally` blocks stop the Airflow services, the
+    # Celery worker and the source server instead of leaving them running on the machine.
+    raise SystemExit(128 + signum)
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     sys.exit(main())
