@@ -135,9 +135,11 @@ def test_postgres_failed_audit_publishes_nothing_and_leaves_no_staging(lake_root
         assert not p.schema_exists(f"{pg_schema}_staging")
 
 
-def test_postgres_gold_streams_the_published_tables(lake_root, duck_url, pg_schema, pg_roles):
-    # PostgreSQL's gold export streams each table through a server-side cursor (bounded memory); it must
-    # hold the same rows as the DuckDB warehouse's gold export of the same lake.
+@pytest.mark.parametrize("pg_build", ["duckdb", "postgres"])
+def test_postgres_gold_holds_the_published_tables(lake_root, duck_url, pg_schema, pg_roles, pg_build):
+    # The PostgreSQL merge writes gold from its in-memory DuckDB build (pg_build="duckdb") or streams each
+    # table out of PostgreSQL through a server-side cursor (pg_build="postgres"); either way it must hold the
+    # same rows as the DuckDB warehouse's gold export of the same lake.
     import pyarrow.parquet as pq
 
     from talenta.lake.layout import partition_dir
@@ -150,8 +152,13 @@ def test_postgres_gold_streams_the_published_tables(lake_root, duck_url, pg_sche
             out[table] = sorted(repr(sorted(r.items())) for r in t.to_pylist())
         return out
 
-    merge(PG_URL, schema=pg_schema, lake_root=lake_root, logical_date=D3, roles=pg_roles)
+    r = merge(PG_URL, schema=pg_schema, lake_root=lake_root, logical_date=D3, roles=pg_roles, pg_build=pg_build)
+    assert r.timings["gold_s"] > 0
     from_pg = gold()
+    with Warehouse(PG_URL, schema=pg_schema) as p:  # gold is what was published, row for row
+        for table in PUBLISHED_TABLES:
+            published = p.query_arrow(f"select * from {table}").to_pylist()
+            assert sorted(repr(sorted(r.items())) for r in published) == from_pg[table], table
     merge(duck_url, lake_root=lake_root, logical_date=D3)
     assert gold() == from_pg and from_pg["employee_history"]
     with Warehouse(PG_URL, schema=pg_schema) as p, Warehouse(duck_url) as d:

@@ -149,20 +149,25 @@ def merge(
     timings: dict[str, float] = {}
     counts: dict[str, int] = {}  # filled by a merge that already knows them (the PostgreSQL load checks them)
     t0 = time.perf_counter()
-    with Warehouse(url, schema=schema) as wh:
-        if wh.is_postgres:
-            result = _merge_postgres(wh, lake_root, before_publish, roles, timings, pg_build, counts)
-        else:
-            result = _merge_duckdb(wh, lake_root, before_publish, timings, incremental)
-        target, skipped, newest, carried = result
-        # Counting 19 M freshly loaded PostgreSQL rows costs ~5-9 s at national scale: only when not known.
-        counts = counts or {t: int(wh.scalar(f"select count(*) from {target}.{t}")) for t in PUBLISHED_TABLES}
+    def gold(source: Warehouse, schema: str, newest: str | None) -> None:
+        # The published tables as Parquet: after the publish, from the state just published.
         if write_gold:
             from talenta.warehouse.gold import write_gold as _write_gold
 
             t4 = time.perf_counter()
-            _write_gold(wh, logical_date or newest or dt.date.today().isoformat(), root=lake_root)
+            _write_gold(source, logical_date or newest or dt.date.today().isoformat(), root=lake_root,
+                        schema=schema)
             timings["gold_s"] = round(time.perf_counter() - t4, 3)
+
+    with Warehouse(url, schema=schema) as wh:
+        if wh.is_postgres:
+            result = _merge_postgres(wh, lake_root, before_publish, roles, timings, pg_build, counts, gold)
+        else:
+            result = _merge_duckdb(wh, lake_root, before_publish, timings, incremental)
+            gold(wh, wh.target_schema, result[2])  # (the newest logical date merged)
+        target, skipped, _newest, carried = result
+        # Counting 19 M freshly loaded PostgreSQL rows costs ~5-9 s at national scale: only when not known.
+        counts = counts or {t: int(wh.scalar(f"select count(*) from {target}.{t}")) for t in PUBLISHED_TABLES}
     timings["total_s"] = round(time.perf_counter() - t0, 3)
     log.info("warehouse published to %s: %s", target, counts)
     return MergeResult(True, target, counts, skipped, timings, carried)
@@ -216,16 +221,33 @@ def _merge_duckdb(
 def _merge_postgres(
     wh: Warehouse, lake_root: Path | None, before_publish: Callable[[Warehouse, str], None] | None,
     roles: Roles | None, timings: dict[str, float], pg_build: str, counts: dict[str, int],
+    gold: Callable[[Warehouse, str, str | None], None],
 ) -> tuple[str, list[dict[str, Any]], str | None, list[str]]:
-    """PostgreSQL: build and audit (DuckDB in memory, or in PostgreSQL itself), COPY into staging.
+    """PostgreSQL: build and audit (DuckDB in memory, or in PostgreSQL itself), COPY into staging, publish,
+    then ``gold(source, schema, newest)``.
 
     ``pg_build="duckdb"`` (default) runs the same SQL files on an in-memory DuckDB, audits there and COPYs
-    only the published tables into ``<target>_staging``, checking the loaded row counts; ``"postgres"``
-    loads the raw lake tables and runs the SQL inside PostgreSQL (slower; kept to prove the SQL portable).
+    only the published tables into ``<target>_staging``, checking the loaded row counts; after the publish
+    the gold Parquet is written from that DuckDB build (the published rows, without reading 20 M rows back
+    out of PostgreSQL). ``"postgres"`` loads the raw lake tables and runs the SQL inside PostgreSQL (slower;
+    kept to prove the SQL portable); gold then streams from PostgreSQL.
     """
     target = wh.target_schema
     staging = f"{target}_staging"
-    loaded: dict[str, int] = {}
+
+    def publish_staging() -> None:
+        if before_publish is not None:
+            before_publish(wh, staging)
+        t = time.perf_counter()
+        views = [_statement(f) for f in sql_files("analyst")]
+        # Grants and row-level security go in the same transaction as the new tables: no reader ever
+        # sees a published table without its policies.
+        with wh.transaction():
+            publish(wh, staging, target, views)
+            apply_security(wh, target, roles)
+        wh.execute(f"drop schema if exists {staging} cascade")
+        timings["publish_s"] = round(time.perf_counter() - t, 3)
+
     if pg_build == "postgres":
         t = time.perf_counter()
         inputs = read_lake(lake_root)
@@ -239,6 +261,8 @@ def _merge_postgres(
         timings["audit_s"] = round(time.perf_counter() - t, 3)
         if failures:
             raise AuditError(failures, staging)
+        publish_staging()
+        gold(wh, target, newest)
     elif pg_build == "duckdb":
         from talenta.warehouse.duck_build import build_duckdb
 
@@ -260,23 +284,13 @@ def _merge_postgres(
                 wh.execute(f"drop schema if exists {staging} cascade")  # the tables loaded so far
                 raise AuditError(failures, f"in-memory DuckDB build of {target!r}", kept=False)
             t = time.perf_counter()
-            loaded = load.finish()
+            counts.update(load.finish())  # what PostgreSQL reported loaded, checked equal to the audited build
             timings["load_wait_s"] = round(time.perf_counter() - t, 3)
             timings["load_s"] = load.elapsed
+            publish_staging()
+            gold(mem, "build", newest)
     else:
         raise ValueError(f"pg_build must be 'duckdb' or 'postgres', not {pg_build!r}")
-    if before_publish is not None:
-        before_publish(wh, staging)
-    t = time.perf_counter()
-    views = [_statement(f) for f in sql_files("analyst")]
-    # Grants and row-level security go in the same transaction as the new tables: no reader ever
-    # sees a published table without its policies.
-    with wh.transaction():
-        publish(wh, staging, target, views)
-        apply_security(wh, target, roles)
-    wh.execute(f"drop schema if exists {staging} cascade")
-    timings["publish_s"] = round(time.perf_counter() - t, 3)
-    counts.update(loaded)  # what PostgreSQL reported loaded, checked equal to the audited build
     return target, skipped, newest, []
 
 
