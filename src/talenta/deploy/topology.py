@@ -56,6 +56,8 @@ FIXED_ENV: dict[str, str] = {
     "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
     "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
     "AIRFLOW__CORE__MAX_MAP_LENGTH": "1024",
+    # Airflow's Celery settings, plus Great Expectations imported once per worker (not once per task).
+    "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "talenta.deploy.celery_config.CELERY_CONFIG",
 }
 # Settings whose value depends on the host (URLs, secrets, paths): compose must set each of them too.
 HOST_ENV_NAMES = (
@@ -371,6 +373,14 @@ class Topology:
 
     def stop(self, grace: float = 20.0) -> None:
         """Stop every process group started here (TERM, then KILL), then drop the databases and queue."""
+        import psutil
+
+        # Airflow's task processes start sessions of their own, out of reach of killpg: note every
+        # descendant now, while the tree is intact, and KILL those still alive at the end.
+        descendants = []
+        for proc in self.procs.values():
+            with contextlib.suppress(psutil.Error):
+                descendants += psutil.Process(proc.pid).children(recursive=True)
         for proc in self.procs.values():
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
@@ -393,6 +403,10 @@ class Topology:
                 except ProcessLookupError:
                     break
                 time.sleep(0.2)
+        for child in descendants:
+            with contextlib.suppress(psutil.Error):
+                child.kill()
+        psutil.wait_procs(descendants, timeout=10)
         self.procs.clear()
         self._drop_queue()
         if not self.keep_databases:
