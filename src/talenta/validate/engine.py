@@ -48,13 +48,20 @@ class CountMismatch(RuntimeError):
     """A row mask disagrees with GX's count: the mask's predicate no longer matches GX's semantics."""
 
 
-@cache
-def _context() -> Any:
+def preload() -> None:
+    """Import Great Expectations (5-7 s) without creating a context: a process that forks task processes
+    calls this once so that they start with it loaded (see ``talenta.deploy.celery_config``)."""
     # Analytics would phone home from a worker; progress bars would flood task logs.
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     # GX's import logs ~200 INFO lines ("Skipping registering function ...") into every sync task's log,
     # burying the per-source lines engineers read; its warnings and errors still come through.
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    import great_expectations  # noqa: F401
+
+
+@cache
+def _context() -> Any:
+    preload()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.execution_engine import pandas_execution_engine
