@@ -40,7 +40,11 @@ from talenta import runtime, settings
 ROOT = settings.home()
 
 CHAIN = ("regional_sync", "warehouse_merge", "talent_scoring")
-LOGICAL_DATE = "2026-12-01"
+# The first night's logical date is the world's snapshot date. A world built here is a snapshot of
+# yesterday: the nightly scoring scores as of the day it runs, and records a year older than that count as
+# stale (insufficient data), so a world frozen at an old date would leave nearly everyone unscored and make
+# the scoring stage look cheaper than a real night. `--world` takes the prebuilt world's own snapshot date.
+LOGICAL_DATE = (dt.date.today() - dt.timedelta(days=1)).isoformat()
 
 
 def night_date(night: int) -> str:
@@ -176,12 +180,14 @@ def build_world(out: Path, scale: float, seed: int, sources: list[str] | None) -
 
     start = time.perf_counter()
     world.build(world.BuildOptions(out=out, scale=scale, seed=seed, faults=False,
+                                   snapshot_date=dt.date.fromisoformat(LOGICAL_DATE),
                                    sources=tuple(sources) if sources else None))
     return time.perf_counter() - start, json.loads((out / "world.json").read_text())
 
 
-def rows_extracted(lake: Path, logical_date: str = LOGICAL_DATE) -> int:
-    """Rows extracted from all sources that night, from the run records."""
+def rows_extracted(lake: Path, logical_date: str | None = None) -> int:
+    """Rows extracted from all sources that night (default the first), from the run records."""
+    logical_date = logical_date or LOGICAL_DATE
     total = 0
     for path in (lake / "_state" / "runs").glob(f"logical_date={logical_date}/*.json"):
         record = json.loads(path.read_text())
@@ -483,10 +489,17 @@ def main(argv: list[str] | None = None) -> int:
     env = runtime.airflow_env({**os.environ, "TALENTA_DATA_DIR": str(work / "embedded"),
                                "AIRFLOW_HOME": str(work / "airflow_home")})
     if args.world:
+        global LOGICAL_DATE
         info = json.loads((world / "world.json").read_text())
         if (info.get("scale"), info.get("seed")) != (args.scale, args.seed):
             parser.error(f"--world {world} was built with scale {info.get('scale')} and seed {info.get('seed')}, "
                          f"not {args.scale} and {args.seed}")
+        LOGICAL_DATE = info["snapshot_date"]
+        age = (dt.date.today() - dt.date.fromisoformat(LOGICAL_DATE)).days
+        if age > 30:
+            print(f"warning: --world {world} is a snapshot of {LOGICAL_DATE}, {age} days ago; the scoring (as of "
+                  "today) will find most records stale. Build a fresh world: talenta synth build --snapshot-date "
+                  "<yesterday>", file=sys.stderr, flush=True)
         world_s = float("nan")
     else:
         world_s, info = build_world(world, args.scale, args.seed, sources)
