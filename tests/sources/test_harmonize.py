@@ -48,3 +48,32 @@ def test_siasn_numeric_codes_and_dmy_dates():
     assert out.golongan.iloc[0] == "III/c" and out.gender.iloc[0] == "L" and out.status.iloc[0] == "01"
     assert str(out.birth_date.iloc[0].date()) == "1985-01-01"
     assert str(out.updated_at.iloc[0]) == "2025-12-02 10:11:12"
+
+
+def test_extra_columns_json_equals_json_dumps_of_each_row():
+    # The vectorised map column must be byte for byte what json.dumps(sort_keys, ensure_ascii=False) gives,
+    # whatever the text holds; the per-row path (the oracle here) handles the rarer control characters.
+    import json
+
+    import pyarrow as pa
+
+    from talenta.sources.harmonize import _extra_json
+
+    nasty = ['plain', None, 'quote " and \\ backslash', 'line\nbreak\r\ttab', 'Ünïcødé – ✓ 中文', '', '\\"',
+             'u2028\u2028x', '{"json": [1, 2]}', '   ']
+    raw = pa.table({"zeta": nasty, "Alpha": list(reversed(nasty)),
+                    "n": pa.array([1, None, 3, 4, 5, 6, 7, 8, 9, 10], pa.int64()),
+                    "kunci \"aneh\"": ["x"] * 10})
+    cols = ["zeta", "Alpha", "n", "kunci \"aneh\""]
+
+    def oracle(table: pa.Table) -> list[str]:
+        values = [table.column(c).cast(pa.string()).to_pylist() for c in cols]
+        return [json.dumps(dict(zip(cols, row, strict=True)), ensure_ascii=False, sort_keys=True)
+                for row in zip(*values, strict=True)]
+
+    got = _extra_json(raw, cols).to_pylist()
+    assert got == oracle(raw)
+    assert [json.loads(d)["zeta"] for d in got] == nasty
+    control = raw.set_column(0, "zeta", pa.array(["bell\x07", "form\x0cfeed"] + nasty[2:]))
+    assert _extra_json(control, cols).to_pylist() == oracle(control)
+    assert _extra_json(raw.slice(0, 0), cols).to_pylist() == []

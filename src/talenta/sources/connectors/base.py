@@ -127,8 +127,18 @@ def manifest(extract_table: pa.Table, *, started: float, finished: float, origin
 def parse_timestamps(values: pd.Series, date_format: str) -> pd.Series:
     """Timestamps written in the vendor's date format (optionally with a time), else ISO 8601; NaT if neither."""
     text = values.astype("string").str.strip()
-    out = pd.to_datetime(text, format=date_format, errors="coerce")
-    for fmt in (f"{date_format} %H:%M:%S", f"{date_format} %H:%M", "ISO8601"):
+    # A format must match a whole value, so at most one of the vendor's formats reads a given value: they
+    # are tried in any order, the one that reads the first values first (an update column holds times, and
+    # trying the date alone first was a wasted pass over every value). ISO 8601 stays the last resort.
+    formats = [date_format, f"{date_format} %H:%M:%S", f"{date_format} %H:%M"]
+    sample = text.dropna().head(16)
+    if len(sample):
+        first = next((f for f in formats if pd.to_datetime(sample, format=f, errors="coerce").notna().all()), None)
+        if first is not None:
+            formats.remove(first)
+            formats.insert(0, first)
+    out = pd.to_datetime(text, format=formats[0], errors="coerce")
+    for fmt in (*formats[1:], "ISO8601"):
         missing = out.isna() & text.notna()
         if not missing.any():
             break
