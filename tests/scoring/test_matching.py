@@ -77,7 +77,7 @@ def test_region_cap_binds():
     free = optimal_assignment(edges)
     capped = optimal_assignment(edges, {"R": 1, "S": 5})
     assert free.total == 180 and free.method == "bipartite_matching"
-    assert capped.total == 150 and capped.method == "capped_milp"
+    assert capped.total == 150 and capped.method == "capped_lp"
     picked = edges.iloc[capped.chosen]
     assert (picked["region"] == "R").sum() == 1
     assert set(picked["nip"]) == {"r1", "s1"} or set(picked["nip"]) == {"r2", "s1"}
@@ -93,3 +93,19 @@ def test_empty_and_non_positive_weights():
     bad = pd.DataFrame({"vacancy_id": ["V"], "nip": ["p"], "region": ["r"], "weight": [0.0]})
     with pytest.raises(Exception, match="positive"):
         optimal_assignment(bad)
+
+
+def test_a_fractional_lp_answer_falls_back_to_branch_and_bound(monkeypatch):
+    # The capped LP is solved by dual simplex (its vertices are 0/1); should HiGHS ever hand back a
+    # fractional point, the 0/1 program is solved instead, with the same optimum.
+    from types import SimpleNamespace
+
+    from talenta.scoring import matching
+
+    edges = pd.DataFrame({
+        "vacancy_id": ["V1", "V2", "V1", "V2"], "nip": ["r1", "r2", "s1", "s1"],
+        "region": ["R", "R", "S", "S"], "weight": [90.0, 90.0, 50.0, 60.0],
+    })
+    monkeypatch.setattr(matching, "linprog", lambda c, **kw: SimpleNamespace(status=0, x=np.full(len(c), 0.5)))
+    capped = optimal_assignment(edges, {"R": 1, "S": 5})
+    assert capped.total == 150 and capped.method == "capped_milp"

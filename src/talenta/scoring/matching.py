@@ -6,9 +6,13 @@ at most one vacancy, and at most ``cap[r]`` people proposed away from region ``r
 Method: first the sparse bipartite matching without the region caps
 (``scipy.sparse.csgraph.min_weight_full_bipartite_matching``, one dummy column per vacancy so a
 vacancy may stay unassigned). If it respects every cap it is optimal for the capped problem too.
-Otherwise the capped problem is solved exactly as a 0/1 program with HiGHS (``scipy.optimize.milp``);
-its constraint matrix is two laminar families (people within regions; vacancies), so the LP relaxation
-is already integral and HiGHS solves it at the root.
+Otherwise the capped problem is solved exactly as a linear program with HiGHS' dual simplex
+(``scipy.optimize.linprog``, ``highs-ds``): its constraint matrix is two laminar families (people within
+regions; vacancies), hence totally unimodular, so the simplex method's optimal vertex is already 0/1. The
+solution is checked to be 0/1 and feasible; should it not be (numerical trouble), the 0/1 program is
+solved by HiGHS' branch and bound (``scipy.optimize.milp``). The LP path matters at national scale: on
+200,000 edges the dual simplex took 4 s where ``milp`` had not finished after 10 minutes (its root
+heuristics and cuts run before it notices the relaxation is integral).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 
@@ -76,7 +80,9 @@ def _matching(v: np.ndarray, p: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.sort(order[pos])
 
 
-def _capped_program(v: np.ndarray, p: np.ndarray, r: np.ndarray, w: np.ndarray, cap_arr: np.ndarray) -> np.ndarray:
+def _capped_program(v: np.ndarray, p: np.ndarray, r: np.ndarray, w: np.ndarray,
+                    cap_arr: np.ndarray) -> tuple[np.ndarray, str]:
+    """The capped problem's optimal edges and the method that found them (``capped_lp`` or ``capped_milp``)."""
     n = w.size
     cols = np.arange(n)
     blocks = [
@@ -86,11 +92,19 @@ def _capped_program(v: np.ndarray, p: np.ndarray, r: np.ndarray, w: np.ndarray, 
     ]
     a = sparse.vstack(blocks, format="csr")
     upper = np.concatenate([np.ones(blocks[0].shape[0]), np.ones(blocks[1].shape[0]), cap_arr.astype(float)])
+    lp = linprog(-w, A_ub=a, b_ub=upper, bounds=(0, 1), method="highs-ds")
+    if lp.status == 0 and lp.x is not None:
+        chosen = np.flatnonzero(lp.x > 0.5)
+        integral = bool(np.all(np.minimum(lp.x, 1 - lp.x) < 1e-6))
+        x = np.zeros(n)
+        x[chosen] = 1.0
+        if integral and np.all(a @ x <= upper + 1e-9):
+            return chosen, "capped_lp"
     result = milp(c=-w, constraints=LinearConstraint(a, -np.inf, upper), integrality=np.ones(n),
                   bounds=Bounds(0, 1), options={"presolve": True})
     if result.x is None:
         raise MatchingError(f"HiGHS could not solve the capped assignment ({n} edges): {result.message}")
-    return np.flatnonzero(result.x > 0.5)
+    return np.flatnonzero(result.x > 0.5), "capped_milp"
 
 
 def optimal_assignment(edges: pd.DataFrame, caps: dict[str, int] | None = None) -> Assignment:
@@ -108,8 +122,7 @@ def optimal_assignment(edges: pd.DataFrame, caps: dict[str, int] | None = None) 
     chosen = _matching(v, p, w)
     method = "bipartite_matching"
     if not _respects(chosen, r, cap_arr):
-        chosen = _capped_program(v, p, r, w, cap_arr)
-        method = "capped_milp"
+        chosen, method = _capped_program(v, p, r, w, cap_arr)
     return Assignment(chosen, float(w[chosen].sum()), method)
 
 
