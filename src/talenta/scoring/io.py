@@ -5,9 +5,9 @@ Reads only the columns scoring needs (never names, NIK, religion). Writes every 
 replaces its own results and leaves other runs' history untouched.
 
 Memory (issue #8, national scale): one copy of each input is held. A DuckDB result is handed to pandas
-with ``self_destruct`` (Arrow columns are freed as they are converted); PostgreSQL rows are fetched
-through a server-side cursor ``FETCH_ROWS`` at a time and turned into Arrow per batch (a plain
-``fetchall`` of 4.7 M employees would hold them as Python tuples, several GB). Outputs are converted
+with ``self_destruct`` (Arrow columns are freed as they are converted); PostgreSQL results are streamed
+as Arrow (:meth:`Warehouse.stream_arrow`: binary through ADBC; a plain ``fetchall`` of 4.7 M employees
+would hold them as Python tuples, several GB, and took minutes to convert). Outputs are converted
 to Arrow once with their categoricals kept as dictionaries, then written ``WRITE_CHUNK_ROWS`` at a
 time, each slice cast to plain text just before it is written.
 """
@@ -46,62 +46,16 @@ class ScoringInputError(RuntimeError):
     """A warehouse table the scoring needs is missing."""
 
 
-FETCH_ROWS = 10_000  # PostgreSQL rows fetched (as Python tuples) at a time: small fetches read fastest
-READ_BATCH_ROWS = 200_000  # ... and joined into Arrow chunks of this size (many tiny chunks cost memory)
+READ_BATCH_ROWS = 200_000  # PostgreSQL input rows converted to Arrow at a time (see Warehouse.stream_arrow)
 WRITE_CHUNK_ROWS = 1_000_000  # output rows cast to plain text and written at a time (~200 MB of text)
 
 
-def _pg_batches(wh, sql: str) -> Iterator[pa.Table]:
-    """A PostgreSQL query's rows as Arrow tables of ``FETCH_ROWS`` rows, through a server-side cursor.
-
-    Each batch is converted like :meth:`Warehouse.query_arrow` converts a whole result (same type map,
-    UTC for time zones, numeric as float), so the concatenation equals what ``query_arrow`` returns.
-    """
-    from talenta.warehouse.db import _pg_rows_to_arrow
-
-    con = wh._con
-    # A server-side cursor needs a transaction: the warehouse connection is in autocommit, so the read
-    # runs in its own read transaction (rolled back after). Inside an open Warehouse.transaction() a
-    # WITH HOLD cursor is used instead (the server then materialises the result before the first fetch).
-    own_tx = not wh._in_tx
-    if own_tx:
-        con.autocommit = False
-    cur = con.cursor(name=f"talenta_read_{uuid.uuid4().hex[:8]}", withhold=not own_tx)
-    try:
-        cur.itersize = FETCH_ROWS
-        cur.execute(sql)
-        while True:
-            rows = cur.fetchmany(FETCH_ROWS)
-            n = len(rows)
-            batch = _pg_rows_to_arrow(cur.description, rows)  # (a named cursor describes after a fetch)
-            del rows
-            yield batch
-            if n < FETCH_ROWS:
-                break
-    finally:
-        cur.close()
-        if own_tx:
-            con.rollback()
-            con.autocommit = True
-
-
 def _query_arrow(wh, sql: str) -> pa.Table:
-    """The query's result as one Arrow table; on PostgreSQL fetched in batches (see :func:`_pg_batches`)
-    and joined into chunks of ``READ_BATCH_ROWS`` rows as it arrives."""
+    """The query's result as one Arrow table; on PostgreSQL streamed (binary through ADBC, else a
+    server-side cursor) and joined as it arrives, never as Python rows of the whole result."""
     if not wh.is_postgres:
         return wh.query_arrow(sql)
-    # Columns whose type is inferred from the values (unmapped OIDs) may come out null-typed in a batch:
-    # concatenation promotes them.
-    chunks, pending, rows = [], [], 0
-    for batch in _pg_batches(wh, sql):
-        pending.append(batch)
-        rows += batch.num_rows
-        if rows >= READ_BATCH_ROWS:
-            chunks.append(pa.concat_tables(pending, promote_options="default").combine_chunks())
-            pending, rows = [], 0
-    if pending or not chunks:
-        chunks.append(pa.concat_tables(pending, promote_options="default").combine_chunks())
-    return pa.concat_tables(chunks, promote_options="default")
+    return pa.concat_tables(list(wh.stream_arrow(sql, batch_rows=READ_BATCH_ROWS)), promote_options="default")
 
 
 def _read(wh, table: str, columns: tuple[str, ...], order_by: str | None = None) -> pd.DataFrame:

@@ -153,10 +153,11 @@ def _copy_ready(schema: pa.Schema) -> pa.Schema:
 
 
 def pg_loader() -> Any:
-    """The ADBC PostgreSQL DB-API module used for binary COPY, or ``None`` for CSV COPY.
+    """The ADBC PostgreSQL DB-API module used for binary COPY (bulk loads, and streamed reads), or ``None``
+    for CSV COPY and psycopg2 reads.
 
-    ``TALENTA_PG_LOADER``: ``auto`` (default: ADBC when ``adbc-driver-postgresql`` is installed), ``adbc``
-    (required: an error when missing), ``csv``.
+    ``TALENTA_PG_LOADER``: ``auto`` (default: ADBC when ``adbc-driver-postgresql`` is installed, as the lock
+    file installs it), ``adbc`` (required: an error when missing), ``csv``.
     """
     mode = os.environ.get("TALENTA_PG_LOADER", "auto").strip().lower()
     if mode not in ("auto", "adbc", "csv"):
@@ -172,6 +173,20 @@ def pg_loader() -> Any:
             ) from exc
         return None
     return adbc
+
+
+def _as_psycopg2_types(table: pa.Table) -> pa.Table:
+    """ADBC's Arrow with the types of ``_PG_OID_TYPES`` and no driver metadata: the one type difference is
+    NUMERIC, which ADBC gives as an opaque extension over its text, and ``query_arrow`` as float64."""
+    cols, fields = [], []
+    for field, col in zip(table.schema, table.columns, strict=True):
+        if isinstance(field.type, pa.BaseExtensionType):
+            col = pa.chunked_array([c.storage for c in col.chunks], type=field.type.storage_type)
+            if getattr(field.type, "type_name", None) == "numeric":
+                col = col.cast(pa.float64())
+        cols.append(col)
+        fields.append(pa.field(field.name, col.type))
+    return pa.table(cols, schema=pa.schema(fields))
 
 
 def _pg_rows_to_arrow(description: Any, rows: list[tuple]) -> pa.Table:
@@ -366,6 +381,10 @@ class Warehouse:
             return
         if self._in_tx:
             raise WarehouseError("stream_arrow() on PostgreSQL cannot run inside transaction(); use query_arrow()")
+        adbc = pg_loader()
+        if adbc is not None:
+            yield from self._stream_adbc(adbc, sql, batch_rows)
+            return
         self._con.autocommit = False  # a server-side cursor lives in a (driver-managed) transaction
         try:
             cur = self._con.cursor(name=f"stream_{uuid.uuid4().hex[:12]}")
@@ -393,6 +412,31 @@ class Warehouse:
             if self._con is not None:
                 self._con.rollback()  # read only: nothing to keep
                 self._con.autocommit = True
+
+    def _stream_adbc(self, adbc: Any, sql: str, batch_rows: int) -> Iterator[pa.Table]:
+        """PostgreSQL's binary COPY output read as Arrow by ADBC (no Python object per value), typed as
+        :meth:`query_arrow` types it; on a connection of its own, with this warehouse's search path."""
+        con = adbc.connect(_parse_url(self.url)[1])
+        try:
+            cur = con.cursor()
+            if self.schema:
+                cur.execute(f"set search_path = {self.schema}, public")
+            try:
+                cur.execute(sql)
+                reader = cur.fetch_record_batch()
+            except Exception as exc:
+                raise WarehouseError(f"query failed on {self._safe_url()}: {exc}\n-- query:\n{sql[:2000]}") from exc
+            empty = True
+            for batch in reader:
+                table = _as_psycopg2_types(pa.Table.from_batches([batch]))
+                for lo in range(0, table.num_rows, batch_rows):
+                    empty = False
+                    yield table.slice(lo, batch_rows)
+            if empty:
+                yield _as_psycopg2_types(reader.schema.empty_table())
+            cur.close()
+        finally:
+            con.close()
 
     def query_df(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         """Run a query and return its result as a pandas DataFrame."""
