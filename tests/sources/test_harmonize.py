@@ -74,6 +74,6 @@ def test_extra_columns_json_equals_json_dumps_of_each_row():
     got = _extra_json(raw, cols).to_pylist()
     assert got == oracle(raw)
     assert [json.loads(d)["zeta"] for d in got] == nasty
-    control = raw.set_column(0, "zeta", pa.array(["bell\x07", "form\x0cfeed"] + nasty[2:]))
+    control = raw.set_column(0, "zeta", pa.array(["bell\x07", "form\x0cfeed", *nasty[2:]]))
     assert _extra_json(control, cols).to_pylist() == oracle(control)
     assert _extra_json(raw.slice(0, 0), cols).to_pylist() == []
