@@ -332,7 +332,7 @@ def duckdb_floor(world: Path, out: Path) -> dict:
     kinds = {}
     for kind, files, reader in (("csv", csv_files(world), "read_csv('{}', all_varchar=true, header=true)"),
                                 ("rest", jsonl_files(world), "read_json('{}', format='newline_delimited')")):
-        rows, start = 0, time.perf_counter()
+        rows, start, unreadable = 0, time.perf_counter(), []
         for i, path in enumerate(files):
             target = out / f"{kind}{i:05d}.parquet"
             source = path
@@ -345,12 +345,19 @@ def duckdb_floor(world: Path, out: Path) -> dict:
                 # Legacy exports mix encodings (an injected defect): transcode to UTF-8 first, as the sync does.
                 source = out / f"{kind}{i:05d}.utf8"
                 source.write_text(path.read_bytes().decode("cp1252", errors="replace"), encoding="utf-8")
-                con.execute(f"copy (select * from {reader.format(source)}) to '{target}' "
-                            "(format parquet, compression zstd)")
-                source.unlink()
+                try:
+                    con.execute(f"copy (select * from {reader.format(source)}) to '{target}' "
+                                "(format parquet, compression zstd)")
+                except duckdb.Error:
+                    # A broken file of the generator (truncated, half-written): the sync reports it as
+                    # failed, and DuckDB cannot read it either; it is left out of the floor and counted.
+                    unreadable.append(str(path))
+                    continue
+                finally:
+                    source.unlink()
             rows += con.execute(f"select count(*) from '{target}'").fetchone()[0]
         seconds = time.perf_counter() - start
-        kinds[kind] = {"files": len(files), "rows": rows, "seconds": seconds,
+        kinds[kind] = {"files": len(files), "unreadable": unreadable, "rows": rows, "seconds": seconds,
                        "rows_per_s": rows / seconds if seconds else 0}
     csv = kinds["csv"]
     return {**csv, "kinds": kinds}
@@ -429,7 +436,9 @@ def render(args: argparse.Namespace, command: str, world_s: float, info: dict, s
     lines += [
         "",
         f"DuckDB floor (CSV -> Parquet, {floor['files']} drop files): {floor['rows']:,} rows in "
-        f"{floor['seconds']:.1f} s = {floor['rows_per_s']:,.0f} rows/s.",
+        f"{floor['seconds']:.1f} s = {floor['rows_per_s']:,.0f} rows/s"
+        + (f" ({len(floor['unreadable'])} broken files that DuckDB cannot read either are left out)."
+           if floor.get("unreadable") else "."),
         f"Naive baseline (pandas read_csv + to_sql into PostgreSQL): {naive['rows']:,} sample rows in "
         f"{naive['seconds']:.1f} s = {naive['rows_per_s']:,.0f} rows/s; the same {floor['rows']:,} CSV rows "
         f"would take about {naive['extrapolated_s']:.0f} s (extrapolated, linear). Load (1 min) during "
@@ -475,13 +484,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--world", default=None,
                         help="reuse a world built earlier with the same scale and seed (`talenta synth build "
                              "--no-faults`) instead of building one in --work (a national build takes ~3 min)")
+    parser.add_argument("--references-only", action="store_true",
+                        help="keep --work's chain figures (chain_results.json of a run whose references failed) and "
+                             "only take the DuckDB floor and the naive baseline, then write the results")
     args = parser.parse_args(argv)
     command = "python benchmarks/nightly.py " + " ".join(argv if argv is not None else sys.argv[1:])
     sources = args.sources.split(",") if args.sources else None
     work = Path(args.work).resolve()
+    if args.references_only:
+        if not args.world or not (work / "chain_results.json").exists():
+            parser.error("--references-only needs --world and the --work folder of the run (its chain_results.json)")
+        return references_and_results(args, command, work, Path(args.world).resolve(),
+                                      **json.loads((work / "chain_results.json").read_text()))
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     world = Path(args.world).resolve() if args.world else work / "world"
+    first_world = world  # the first night's files: what the floor converts (later nights add files to a copy)
     if args.world and args.nights > 1:
         # Later nights advance the world in place; keep the prebuilt one as it is for the next benchmark.
         shutil.copytree(world, work / "world")
@@ -536,6 +554,20 @@ def main(argv: list[str] | None = None) -> int:
             server.wait(timeout=30)
         # Keep the chain's figures even if a reference below fails: they cost minutes to remake.
         (work / "chain_results.json").write_text(json.dumps({"rows": rows, "results": results}, indent=1))
+    return references_and_results(args, command, work, first_world, rows, results, world_s=world_s, info=info,
+                                  stages=stages, modes=modes)
+
+
+def references_and_results(args: argparse.Namespace, command: str, work: Path, world: Path, rows: dict,
+                           results: list[dict], *, world_s: float = float("nan"), info: dict | None = None,
+                           stages: list[str] | None = None, modes: list[str] | None = None) -> int:
+    """The DuckDB floor and the naive baseline over ``world``'s files, then the results section."""
+    global LOGICAL_DATE
+    info = info or json.loads((world / "world.json").read_text())
+    LOGICAL_DATE = info["snapshot_date"]
+    stages = stages if stages is not None else present_stages()
+    modes = modes if modes is not None else sorted({r["mode"] for r in results})
+    rows = {int(k): v for k, v in rows.items()}
     with PeakMemory(os.getpid()) as ref_mem:
         floor = duckdb_floor(world, work / "floor")
         naive = naive_baseline(world, args.baseline_rows, floor["rows"])
