@@ -112,9 +112,9 @@ def pg_url():
     try:
         conn = psycopg2.connect(PG_ADMIN, connect_timeout=3)
     except Exception as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required under CI and is not reachable at {PG_ADMIN}: {exc}")
-        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN}: {exc}")
+        from tests.conftest import require_service
+
+        require_service("PostgreSQL", f"{PG_ADMIN}: {exc}")
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute(f'create database "{db}"')
