@@ -205,6 +205,9 @@ def to_sql_baseline(url: str, schema: str, sample: int, source_schema: str | Non
                 t_table = n_table = 0.0
                 for batch in d.stream_arrow(sql, batch_rows=200_000):
                     df = batch.to_pandas()
+                    for i, field in enumerate(batch.schema):  # psycopg2 adapts Python lists, not numpy arrays
+                        if pa.types.is_list(field.type):
+                            df[field.name] = batch.column(i).to_pylist()
                     t = time.perf_counter()
                     df.to_sql(f"baseline_{table}", eng, schema=schema, if_exists="replace" if first else "append",
                               index=False, chunksize=5000)
