@@ -184,7 +184,7 @@ def test_failed_try_stops_the_wait_with_its_log_and_retries_soon(deployment):
     assert ti["try_number"] == 2
 
 
-def test_nightly_chain_through_rest(deployment):
+def test_nightly_chain_through_rest(deployment, tmp_path):
     topo, client, chain, world = deployment
     # The whole chain exists: a missing stage is a regression, never a reason to skip.
     assert chain and chain[0][0] == "regional_sync" and world is not None, (
@@ -227,6 +227,34 @@ def test_nightly_chain_through_rest(deployment):
         record = json.loads((lake / "_state" / "runs" / f"logical_date={LOGICAL_DATE}" / f"{source}.json").read_text())
         for entity, counts in record["entities"].items():
             assert counts["rows_extracted"] == counts["rows_accepted"] + counts["rows_quarantined"], (source, entity)
+    if "warehouse_merge" in present:
+        _same_as_duckdb(topo, lake, tmp_path)
+
+
+def _same_as_duckdb(topo: Topology, lake: Path, tmp_path: Path) -> None:
+    """The chain's PostgreSQL warehouse holds what the embedded DuckDB default makes of the same lake: every
+    published table has the same row count and order-independent checksum."""
+    from talenta.warehouse.audit import PUBLISHED_TABLES
+    from talenta.warehouse.db import Warehouse
+    from talenta.warehouse.merge import merge, table_checksum
+
+    salt = topo.env.get("TALENTA_ANALYST_SALT")  # the same NIK hashes as the worker's merge
+    saved = os.environ.get("TALENTA_ANALYST_SALT")
+    if salt is not None:
+        os.environ["TALENTA_ANALYST_SALT"] = salt
+    else:
+        os.environ.pop("TALENTA_ANALYST_SALT", None)
+    try:
+        duck_url = f"duckdb:///{tmp_path / 'same_lake.duckdb'}"
+        merge(duck_url, lake_root=lake, logical_date=LOGICAL_DATE, write_gold=False)
+    finally:
+        if saved is None:
+            os.environ.pop("TALENTA_ANALYST_SALT", None)
+        else:
+            os.environ["TALENTA_ANALYST_SALT"] = saved
+    with Warehouse(duck_url, read_only=True) as d, Warehouse(topo.warehouse_url) as p:
+        for table in PUBLISHED_TABLES:
+            assert table_checksum(p, table) == table_checksum(d, table), table
 
 
 def test_reports_portal_inside_airflow_requires_an_airflow_user(deployment):
