@@ -14,6 +14,7 @@ import pytest
 
 from talenta.scoring import pipeline
 from talenta.warehouse.db import Warehouse
+from tests.conftest import require_service
 from tests.scoring.conftest import SCORED_ON, synthetic_inputs
 
 PG_ADMIN = os.environ.get("TALENTA_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -45,9 +46,7 @@ def pg_url():
     try:
         _admin(f'create database "{db}"')
     except Exception as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required under CI and is not reachable at {PG_ADMIN}: {exc}")
-        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN}: {exc}")
+        require_service("PostgreSQL", f"{PG_ADMIN}: {exc}")
     url = PG_ADMIN.rsplit("/", 1)[0] + f"/{db}"
     _load(url)
     yield url

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import uuid
 
@@ -17,6 +16,7 @@ from talenta.sources.connectors.sql import SqlConnector
 from talenta.sources.dialects import get_dialect
 from talenta.sources.state import SyncState
 from talenta.sources.sync import sync_shard, world_info
+from tests.conftest import require_service
 
 FAST = {"backoff_s": 0.01, "max_retries": 2}
 
@@ -95,9 +95,7 @@ def _mariadb_up() -> bool:
 @pytest.mark.integration
 def test_mariadb_source_via_sql_connector(world):
     if not _mariadb_up():
-        if os.environ.get("CI"):
-            pytest.fail("MariaDB at 127.0.0.1:3306 is required under CI")
-        pytest.skip("MariaDB not reachable at 127.0.0.1:3306")
+        require_service("MariaDB", "nothing answers at 127.0.0.1:3306")
     import pymysql
 
     from talenta.synth import writers
