@@ -183,7 +183,7 @@ def test_failed_try_stops_the_wait_with_its_log_and_retries_soon(deployment):
     assert ti["try_number"] == 2
 
 
-def test_nightly_chain_through_rest(deployment, tmp_path):
+def test_nightly_chain_through_rest(deployment, tmp_path, monkeypatch):
     topo, client, chain, world = deployment
     # The whole chain exists: a missing stage is a regression, never a reason to skip.
     assert chain and chain[0][0] == "regional_sync" and world is not None, (
@@ -227,30 +227,24 @@ def test_nightly_chain_through_rest(deployment, tmp_path):
         for entity, counts in record["entities"].items():
             assert counts["rows_extracted"] == counts["rows_accepted"] + counts["rows_quarantined"], (source, entity)
     if "warehouse_merge" in present:
-        _same_as_duckdb(topo, lake, tmp_path)
+        _same_as_duckdb(topo, lake, tmp_path, monkeypatch)
 
 
-def _same_as_duckdb(topo: Topology, lake: Path, tmp_path: Path) -> None:
+def _same_as_duckdb(topo: Topology, lake: Path, tmp_path: Path, monkeypatch) -> None:
     """The chain's PostgreSQL warehouse holds what the embedded DuckDB default makes of the same lake: every
     published table has the same row count and order-independent checksum."""
     from talenta.warehouse.audit import PUBLISHED_TABLES
     from talenta.warehouse.db import Warehouse
     from talenta.warehouse.merge import merge, table_checksum
 
-    salt = topo.env.get("TALENTA_ANALYST_SALT")  # the same NIK hashes as the worker's merge
-    saved = os.environ.get("TALENTA_ANALYST_SALT")
-    if salt is not None:
-        os.environ["TALENTA_ANALYST_SALT"] = salt
+    # The same NIK hashes as the worker's merge: its salt, or none (the development salt) when it had none.
+    salt = topo.env.get("TALENTA_ANALYST_SALT")
+    if salt is None:
+        monkeypatch.delenv("TALENTA_ANALYST_SALT", raising=False)
     else:
-        os.environ.pop("TALENTA_ANALYST_SALT", None)
-    try:
-        duck_url = f"duckdb:///{tmp_path / 'same_lake.duckdb'}"
-        merge(duck_url, lake_root=lake, logical_date=LOGICAL_DATE, write_gold=False)
-    finally:
-        if saved is None:
-            os.environ.pop("TALENTA_ANALYST_SALT", None)
-        else:
-            os.environ["TALENTA_ANALYST_SALT"] = saved
+        monkeypatch.setenv("TALENTA_ANALYST_SALT", salt)
+    duck_url = f"duckdb:///{tmp_path / 'same_lake.duckdb'}"
+    merge(duck_url, lake_root=lake, logical_date=LOGICAL_DATE, write_gold=False)
     with Warehouse(duck_url, read_only=True) as d, Warehouse(topo.warehouse_url) as p:
         for table in PUBLISHED_TABLES:
             assert table_checksum(p, table) == table_checksum(d, table), table
